@@ -1,0 +1,105 @@
+"""The ``corridor`` command line.
+
+Subcommands:
+
+``corridor export LOCATIONS ROUTES -o OUT``
+    Read a network and write its ``locations`` and ``routes`` layers (format from OUT's
+    extension: .gpkg, .geojson, .fgb, .shp, .csv), printing a summary.
+``corridor info LOCATIONS ROUTES``
+    Read a network and print its summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import corridor
+from corridor.network import Network, read_network
+
+
+def _summary_text(network: Network, label: str) -> str:
+    s = network.summary()
+    kinds = ", ".join(f"{v} {k}" for k, v in s["locations_by_kind"].items())
+    modes = ", ".join(f"{v} {k}" for k, v in s["routes_by_mode"].items())
+    lines = [
+        f"network {label}",
+        f"  locations   {s['locations']:>8,}  ({kinds})",
+        f"  countries   {len(s['countries']):>8,}  ({', '.join(s['countries'])})",
+        f"  population  {s['population']:>8,.0f}",
+        f"  shelter     {s['shelter_capacity']:>8,.0f}  places at sites with a capacity",
+        f"  routes      {s['routes']:>8,}  ({modes}; {s['closed_routes']} closed)",
+        f"  route km    {s['route_km']:>8,.0f}",
+        f"  components  {s['components']:>8,}",
+    ]
+    return "\n".join(lines)
+
+
+def _add_network_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("locations", help="locations file (CSV, Flee CSV or any OGR point layer)")
+    parser.add_argument("routes", help="routes file (CSV, Flee CSV or any OGR line layer)")
+    parser.add_argument("--locations-layer", default=None, help="layer name in LOCATIONS")
+    parser.add_argument("--routes-layer", default=None, help="layer name in ROUTES")
+
+
+def _read(args: argparse.Namespace) -> Network:
+    return read_network(
+        args.locations,
+        args.routes,
+        locations_layer=args.locations_layer,
+        routes_layer=args.routes_layer,
+    )
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    network = _read(args)
+    if not args.quiet:
+        print(_summary_text(network, f"{args.locations} + {args.routes}"))
+    written = network.write(args.output, crs=args.crs, driver=args.driver, densify_km=args.densify_km)
+    if not args.quiet:
+        for path in written:
+            print(f"wrote {path}")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    network = _read(args)
+    print(_summary_text(network, f"{args.locations} + {args.routes}"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corridor", description="Migration routes and flows: networks, routes, layers."
+    )
+    parser.add_argument("--version", action="version", version=f"corridor {corridor.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    export = sub.add_parser("export", help="write a network's locations and routes layers")
+    _add_network_args(export)
+    export.add_argument("-o", "--output", required=True, help="output file (.gpkg, .geojson, .fgb, .shp, .csv)")
+    export.add_argument("--crs", default=None, help="output CRS, e.g. EPSG:3857 (default EPSG:4326)")
+    export.add_argument("--driver", default=None, help="OGR driver name (default: from the extension)")
+    export.add_argument("--densify-km", type=float, default=25.0, help="longest segment of a route line (km)")
+    export.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    export.set_defaults(func=_cmd_export)
+
+    info = sub.add_parser("info", help="print a network's summary")
+    _add_network_args(info)
+    info.set_defaults(func=_cmd_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except corridor.Error as exc:
+        print(f"corridor: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,47 @@
+// corridor._core — shared helpers for the pybind11 registration files.
+//
+// Design notes: every function casts its Python arguments first, then releases the GIL around
+// the compute (py::gil_scoped_release), so threads and Dask workers run engines in parallel.
+// Large results cross without copies: a std::vector is moved into a capsule that owns it.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace corridor::bindings {
+
+namespace py = pybind11;
+
+/// Moves a vector into a 1-D numpy array without copying; the array owns the storage.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& values) {
+  auto* owned = new std::vector<T>(std::move(values));
+  py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(owned->size())};
+  const std::vector<py::ssize_t> strides{static_cast<py::ssize_t>(sizeof(T))};
+  return py::array_t<T>(shape, strides, owned->data(), owner);
+}
+
+/// Moves a row-major rows x cols buffer into a 2-D numpy array without copying.
+template <class T>
+py::array_t<T> to_numpy_2d(std::vector<T>&& values, std::size_t rows, std::size_t cols) {
+  auto* owned = new std::vector<T>(std::move(values));
+  py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(rows),
+                                       static_cast<py::ssize_t>(cols)};
+  const std::vector<py::ssize_t> strides{static_cast<py::ssize_t>(cols * sizeof(T)),
+                                         static_cast<py::ssize_t>(sizeof(T))};
+  return py::array_t<T>(shape, strides, owned->data(), owner);
+}
+
+void register_errors(py::module_& m);
+void register_network(py::module_& m);
+void register_routing(py::module_& m);
+void register_geo(py::module_& m);
+
+}  // namespace corridor::bindings
