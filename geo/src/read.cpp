@@ -10,7 +10,8 @@
 // - CSV is tokenised by GDAL's CPL CSV reader (quoted fields, embedded newlines, any VSI path)
 //   and parsed here rather than through OGR's CSV driver, which would guess types, treat
 //   "12abc" as a string and lose line numbers. Line numbers count physical lines, header = 1,
-//   including blank lines and the extra lines of a quoted field that spans several.
+//   including blank lines and the extra lines of a quoted field that spans several. The
+//   tokenizer, the number parser and Place live in csv.hpp, shared with flee_case.cpp.
 // - Numbers are parsed strictly (std::from_chars on the whole trimmed cell): "12abc", "1,5"
 //   and "" with junk are errors, never silently 12 or 0.
 // - Flee files are recognised by a header whose first field starts with '#', and are read by
@@ -51,29 +52,28 @@
 
 #include "corridor/error.hpp"
 #include "corridor/geo/geodesic.hpp"
+#include "csv.hpp"
 #include "gdal_support.hpp"
 
 namespace corridor::geo {
 
 namespace {
 
+using detail::csv_place;
+using detail::CsvReader;
 using detail::DatasetPtr;
 using detail::ErrorCapture;
 using detail::FeaturePtr;
+using detail::parse_double;
+using detail::Place;
+using detail::require_exists;
+using detail::starts_with_hash;
+using detail::trim;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr std::size_t kMaxCsvLineBytes = 16 * 1024 * 1024;
 
 // ------------------------------------------------------------------------------------------
 // Text helpers
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n\v\f";
-  const std::size_t first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const std::size_t last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -106,14 +106,6 @@ bool is_csv_path(const std::string& path) {
   return ext == ".csv" || ext == ".txt";
 }
 
-// Throws IoError if `path` does not exist (VSI-aware, so /vsizip/ paths work).
-void require_exists(const std::string& path) {
-  VSIStatBufL stat{};
-  if (VSIStatExL(path.c_str(), &stat, VSI_STAT_EXISTS_FLAG) != 0) {
-    throw IoError(path + ": no such file");
-  }
-}
-
 // ------------------------------------------------------------------------------------------
 // Values and fields
 
@@ -142,37 +134,6 @@ struct Value {
     return v;
   }
 };
-
-/// Where a record is, and how to complain about one of its fields.
-struct Place {
-  std::string where;  ///< "<path> line N" or "<path> layer 'l' feature F"
-
-  [[noreturn]] void fail(std::string_view field, std::string_view problem) const {
-    std::string message = where;
-    message += ", field '";
-    message += field;
-    message += "': ";
-    message += problem;
-    throw InputError(message);
-  }
-};
-
-/// Strict decimal parsing of a whole string: nullopt unless every character is used.
-std::optional<double> parse_double(std::string_view text) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);  // from_chars takes no '+'
-  if (text.empty() || text.front() == '+') return std::nullopt;
-  double value = 0.0;
-  const char* end = text.data() + text.size();
-  const auto result = std::from_chars(text.data(), end, value, std::chars_format::general);
-  if (result.ec == std::errc::result_out_of_range) {
-    // from_chars leaves `value` unset on overflow; strtod-style +-inf or 0 is what we want.
-    const std::string copy(text);
-    value = std::strtod(copy.c_str(), nullptr);
-    return value;
-  }
-  if (result.ec != std::errc() || result.ptr != end) return std::nullopt;
-  return value;
-}
 
 /// The number in `value`, or nullopt if missing. Text that is not a number, and NaN, are
 /// errors; +-infinity is returned as is (callers that need finite values check).
@@ -456,77 +417,9 @@ RouteRecord make_route(const Get& get, const Columns& cols, const Place& place) 
 // ------------------------------------------------------------------------------------------
 // CSV
 
-/// Records of a CSV file through GDAL's CPL tokenizer, with exact physical line numbers.
-class CsvReader {
- public:
-  explicit CsvReader(std::string path) : path_(std::move(path)) {
-    detail::ensure_gdal_registered();
-    require_exists(path_);
-    VSIStatBufL stat{};
-    if (VSIStatL(path_.c_str(), &stat) == 0 && VSI_ISDIR(stat.st_mode)) {
-      throw IoError(path_ + ": is a directory, not a CSV file");
-    }
-    ErrorCapture capture;
-    file_ = VSIFOpenExL(path_.c_str(), "rb", TRUE);
-    if (file_ == nullptr) capture.throw_io(path_ + ": cannot open", "cannot open the file");
-  }
-  ~CsvReader() {
-    if (file_ != nullptr) VSIFCloseL(file_);
-  }
-  CsvReader(const CsvReader&) = delete;
-  CsvReader& operator=(const CsvReader&) = delete;
+bool is_flee_header(const std::vector<std::string>& header) { return starts_with_hash(header); }
 
-  /// The next record that is not blank, trimmed, with the 1-based line it starts on.
-  /// Returns false at the end of the file.
-  bool next(std::vector<std::string>& fields, long& line) {
-    while (true) {
-      ErrorCapture capture;
-      const vsi_l_offset before = VSIFTellL(file_);
-      char** tokens = CSVReadParseLine3L(file_, kMaxCsvLineBytes, ",", /*bHonourStrings=*/true,
-                                         /*bKeepLeadingAndClosingQuotes=*/false,
-                                         /*bMergeDelimiter=*/false, /*bSkipBOM=*/true);
-      if (capture.failed()) {
-        CSLDestroy(tokens);
-        capture.throw_io(path_ + " line " + std::to_string(next_line_));
-      }
-      if (tokens == nullptr && VSIFTellL(file_) == before) return false;  // end of file
-      line = next_line_;
-      fields.clear();
-      bool blank = true;
-      long extra_lines = 0;
-      for (char** token = tokens; token != nullptr && *token != nullptr; ++token) {
-        std::string_view raw(*token);
-        extra_lines += std::count(raw.begin(), raw.end(), '\n');
-        if (first_record_ && fields.empty() && raw.substr(0, 3) == "\xEF\xBB\xBF") {
-          raw.remove_prefix(3);  // UTF-8 BOM, if the tokenizer left it
-        }
-        fields.emplace_back(trim(raw));
-        if (!fields.back().empty()) blank = false;
-      }
-      CSLDestroy(tokens);
-      next_line_ += 1 + extra_lines;
-      if (blank) continue;
-      first_record_ = false;
-      return true;
-    }
-  }
-
-  const std::string& path() const noexcept { return path_; }
-
- private:
-  std::string path_;
-  VSILFILE* file_ = nullptr;
-  long next_line_ = 1;
-  bool first_record_ = true;
-};
-
-bool is_flee_header(const std::vector<std::string>& header) {
-  return !header.empty() && !header.front().empty() && header.front().front() == '#';
-}
-
-bool is_comment(const std::vector<std::string>& fields) {
-  return !fields.empty() && !fields.front().empty() && fields.front().front() == '#';
-}
+bool is_comment(const std::vector<std::string>& fields) { return starts_with_hash(fields); }
 
 /// Value getter for a CSV record; fewer cells than columns read as missing.
 struct CsvGet {
@@ -538,10 +431,6 @@ struct CsvGet {
     return Value::of_text(fields[static_cast<std::size_t>(index)]);
   }
 };
-
-Place csv_place(const std::string& path, long line) {
-  return Place{path + " line " + std::to_string(line)};
-}
 
 /// Flee columns by position: #name,region,country,latitude,longitude,location_type,
 /// conflict_date,population.
