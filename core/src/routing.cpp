@@ -1,14 +1,15 @@
 // corridor — shortest paths, k shortest loop-free paths and bounded path enumeration.
 //
 // Design notes:
-// - Searches read two contiguous arrays: the CSR offsets and a per-call table of {cost, target}
-//   per arc (16 bytes, one cache stream), built once per call from one byte per route (mode
-//   or closed), so building it never touches the routes at random. Closed routes cost +inf,
-//   which no relaxation accepts, so the inner loop has no closed test. The arcs of a location
-//   are prefetched when it enters the heap: on a network too big for the cache that miss is
-//   what a Dijkstra step mostly waits for.
-// - shortest_path weighs arcs on the fly while its search is local and switches to the table
-//   once it has settled a sixteenth of the network, so a short query never pays O(arcs).
+// - Full searches (trees, matrices) read two contiguous arrays: the CSR offsets and a per-call
+//   table of {cost, target} per arc (16 bytes, one cache stream), built from one byte per
+//   route (mode or closed), so building it never touches the routes at random. Closed routes
+//   cost +inf, which no relaxation accepts, so the inner loop has no closed test. The arcs of
+//   a location are prefetched when it enters the heap: on a network too big for the cache
+//   that miss is what a Dijkstra step mostly waits for.
+// - Searches that may stay local (shortest_path, k_shortest_paths) weigh arcs from their
+//   routes as they scan them, and build the table only once they have scanned an eighth of
+//   the arcs, so a short query costs what it explores plus an O(locations) clear.
 // - The priority queue is a 4-ary min-heap with lazy deletion ordered by (cost, location id):
 //   shallower than a binary heap, no position index to maintain, and the tie-break on the
 //   id makes the settle order, hence every predecessor, independent of threads and runs.
@@ -17,17 +18,20 @@
 //   returns exactly the minimum of those sums over all paths (the brute-force tests rely on
 //   it), and a cost never depends on how ties were broken.
 // - k shortest paths: Yen's algorithm with Lawler's rule (spur only from the point where the
-//   path just accepted left its parent). Spur searches are A* guided by distances to the
-//   target from one reverse Dijkstra per call; such potentials are consistent in any subgraph,
-//   so searches with blocked arcs and locations stay exact while exploring little beyond the
+//   path just accepted left its parent). Spur searches are A* guided by the costs to the
+//   target from a reverse Dijkstra; such potentials are consistent in any subgraph, so the
+//   searches with blocked arcs and locations stay exact while exploring little beyond the
 //   path they return. The reverse search walks the forward arcs of two-way routes backwards
-//   and indexes only one-way arcs, and stops at 1.1 x the shortest cost: locations it did not
-//   settle get the key it stopped at, still a consistent lower bound. Blocked locations,
-//   tentative costs and closed sets are stamp arrays, so a spur search costs what it touches;
-//   the blocked arcs all leave the spur location, so only its expansion looks at them. Candidates
-//   are kept in a set ordered by (cost, locations, routes), trimmed to the number of paths still
-//   needed; the worst one bounds every later spur search. (A* keys g + h are rounded, so paths
-//   whose costs differ only in the last bits may come out of order by that much; with exactly
+//   and needs an index only for one-way routes; building that index reads every route, so on
+//   a network with one-way routes the searches start as plain Dijkstra (zero potentials) and
+//   switch once they have scanned a quarter as many arcs as there are routes. The reverse
+//   search stops at 1.1 x the shortest cost: locations it did not settle get the key it
+//   stopped at, still a consistent lower bound. Blocked locations, tentative costs and closed
+//   sets are stamp arrays, so a spur search costs what it touches; the blocked arcs all leave
+//   the spur location, so only its expansion looks at them. Candidates are kept in a set
+//   ordered by (cost, locations, routes), trimmed to the number of paths still needed; the
+//   worst one bounds every later spur search. (A* keys g + h are rounded, so paths whose costs
+//   differ only in the last bits may come out of order by that much; with exactly
 //   representable sums the order is exact.)
 // - A tree stores only the arc reaching each location; the arc's tail is the other end of its
 //   route (routes never join a location to itself), so path_to needs no extra array.
@@ -158,6 +162,61 @@ WeightedGraph weigh(const Network& network, const RoutingOptions& options,
   }
   return graph;
 }
+
+// Arc weights for searches that may stay local. They are computed from the routes as arcs
+// are scanned until the call has scanned `budget` arcs; then the table is built once and read
+// instead, which a search that has grown large reads far more cheaply. Both give route_cost()
+// exactly, so a search may switch halfway.
+class ArcWeights {
+ public:
+  ArcWeights(const Network& network, const RoutingOptions& options, bool mark_one_way)
+      : network_(network),
+        options_(options),
+        mark_one_way_(mark_one_way),
+        offsets_(network.arc_offsets().data()),
+        arcs_(network.arcs().data()),
+        routes_(network.routes().data()),
+        budget_(std::max<std::size_t>(4096, network.num_arcs() / 8)) {}
+
+  /// Calls visit(arc, target, cost, one_way) for each arc leaving `u`, in CSR order.
+  template <class Visit>
+  void scan(LocationId u, Visit&& visit) {
+    const std::uint32_t begin = offsets_[u];
+    const std::uint32_t end = offsets_[u + 1];
+    scanned_ += end - begin;
+    if (table_.arcs) {
+      const WeightedArc* table = table_.arcs.get();
+      for (std::uint32_t a = begin; a < end; ++a) {
+        visit(a, table[a].target, table[a].cost, table[a].one_way != 0);
+      }
+      return;
+    }
+    for (std::uint32_t a = begin; a < end; ++a) {
+      const Route& route = routes_[arcs_[a].route];
+      visit(a, arcs_[a].target, route_cost(route, options_), route.directed);
+    }
+    if (scanned_ > budget_) table_ = weigh(network_, options_, mark_one_way_);
+  }
+
+  /// Arcs scanned so far in this call.
+  std::size_t scanned() const noexcept { return scanned_; }
+
+  /// The cost of arc `a`.
+  double cost(std::uint32_t a) const {
+    return table_.arcs ? table_.arcs[a].cost : route_cost(routes_[arcs_[a].route], options_);
+  }
+
+ private:
+  const Network& network_;
+  const RoutingOptions& options_;
+  bool mark_one_way_;
+  const std::uint32_t* offsets_;
+  const Arc* arcs_;
+  const Route* routes_;
+  std::size_t budget_;
+  std::size_t scanned_ = 0;
+  WeightedGraph table_;
+};
 
 // ------------------------------------------------------------------------------- heap --
 
@@ -291,20 +350,110 @@ Path trace_path(const Network& network, std::span<const std::uint32_t> pred_arc,
 
 // ------------------------------------------------------------------------ Yen's scratch --
 
+// Lower bounds of the cost from each location to the target, for A*. They start as zero
+// (plain Dijkstra), and compute() replaces them by the costs from a reverse Dijkstra stopped
+// at kReach x the source's cost (see the design notes). The reverse of a two-way route's arc
+// u -> v is its arc v -> u, already in the forward CSR, so only one-way routes need an index
+// of arcs by head; building it reads every route, which is why a call on a network with
+// one-way routes computes the potentials only once its searches have grown (a network
+// without them, num_arcs == 2 num_routes, needs no index and computes them at once).
+class Potentials {
+ public:
+  bool exact() const noexcept { return !h_.empty(); }
+
+  /// Runs the reverse search; false if the source cannot reach the target at all.
+  bool compute(const Network& network, const RoutingOptions& options, ArcWeights& weights,
+               LocationId source, LocationId target) {
+    const std::size_t n = network.num_locations();
+    const auto routes = network.routes();
+    // One-way routes by head, CSR style.
+    std::vector<std::uint32_t> in_offsets;
+    std::vector<RouteId> in_routes;
+    if (network.num_arcs() != 2 * network.num_routes()) {
+      in_offsets.assign(n + 1, 0);
+      for (const Route& r : routes) {
+        if (r.directed) ++in_offsets[r.to + 1];
+      }
+      for (std::size_t v = 0; v < n; ++v) in_offsets[v + 1] += in_offsets[v];
+      in_routes.resize(in_offsets[n]);
+      std::vector<std::uint32_t> cursor(in_offsets.begin(), in_offsets.end() - 1);
+      for (RouteId r = 0; r < routes.size(); ++r) {
+        if (routes[r].directed) in_routes[cursor[routes[r].to]++] = r;
+      }
+    }
+    constexpr double kReach = 1.1;
+    h_.assign(n, kInf);
+    MinHeap heap;
+    h_[target] = 0.0;
+    heap.push(0.0, target);
+    auto relax = [&](LocationId u, double candidate) {
+      if (candidate < h_[u]) {
+        h_[u] = candidate;
+        heap.push(candidate, u);
+      }
+    };
+    bool reached = false;
+    while (!heap.empty()) {
+      const HeapEntry top = heap.pop();
+      const LocationId v = top.node;
+      const double d = top.key;
+      if (d > h_[v]) continue;
+      if (d > bound_) {
+        stopped_at_ = d;
+        break;
+      }
+      if (v == source) {
+        reached = true;
+        bound_ = kReach * d;
+      }
+      weights.scan(v, [&](std::uint32_t, LocationId u, double cost, bool one_way) {
+        if (!one_way) relax(u, d + cost);
+      });
+      if (!in_routes.empty()) {
+        for (std::uint32_t i = in_offsets[v]; i < in_offsets[v + 1]; ++i) {
+          const Route& r = routes[in_routes[i]];
+          relax(r.from, d + route_cost(r, options));
+        }
+      }
+    }
+    return reached;
+  }
+
+  /// A lower bound of the cost from `v` to the target, consistent along every arc; +inf if
+  /// `v` cannot reach the target. Settled locations have their exact cost (<= bound); every
+  /// other one costs at least the key the search stopped at (+inf if it ran out).
+  double operator()(LocationId v) const noexcept {
+    if (h_.empty()) return 0.0;
+    const double h = h_[v];
+    return h > bound_ ? stopped_at_ : h;
+  }
+
+ private:
+  std::vector<double> h_;
+  double bound_ = kInf;
+  double stopped_at_ = kInf;
+};
+
+// Uninitialised storage for scratch arrays whose entries are written before being read.
+template <class T>
+std::unique_ptr<T[]> scratch(std::size_t n) {
+  return std::make_unique_for_overwrite<T[]>(n);
+}
+
 // A* searches from a spur location to a fixed target with blocked arcs and locations,
-// guided by potentials h (lower bounds of the cost to the target, consistent per arc).
-// Everything is stamped, so a search costs what it touches, not O(locations).
+// guided by Potentials. Everything is stamped, so a search costs what it touches, not
+// O(locations).
 class SpurSearch {
  public:
-  SpurSearch(const WeightedGraph& graph, const std::vector<double>& h, std::size_t n)
-      : graph_(graph),
+  SpurSearch(ArcWeights& weights, const Potentials& h, std::size_t n)
+      : weights_(weights),
         h_(h),
-        g_(n),
+        g_(scratch<double>(n)),
+        pred_arc_(scratch<std::uint32_t>(n)),
+        pred_node_(scratch<LocationId>(n)),
         seen_(n, 0),
         closed_(n, 0),
-        blocked_node_(n, 0),
-        pred_arc_(n),
-        pred_node_(n) {}
+        blocked_node_(n, 0) {}
 
   /// Starts a new set of blocked locations (block_node), kept across runs until the next call.
   void begin_nodes() {
@@ -318,15 +467,19 @@ class SpurSearch {
   /// Cheapest path from `from` (starting at cost g0) to `target` avoiding the blocked
   /// locations and, out of `from`, the arcs `blocked_arcs` (in Yen's algorithm every blocked
   /// arc leaves the spur location); false if there is none with cost <= bound. `out` receives
-  /// the path's arcs.
+  /// the path's arcs. Also false, with aborted() true, once the call's ArcWeights have
+  /// scanned more than `scan_limit` arcs.
   bool run(LocationId from, double g0, LocationId target, double bound,
-           std::span<const std::uint32_t> blocked_arcs, std::vector<std::uint32_t>& out) {
+           std::span<const std::uint32_t> blocked_arcs, std::vector<std::uint32_t>& out,
+           std::size_t scan_limit = std::numeric_limits<std::size_t>::max()) {
+    aborted_ = false;
     if (++stamp_ == 0) {  // wrapped: forget all old stamps
       std::fill(seen_.begin(), seen_.end(), 0u);
       std::fill(closed_.begin(), closed_.end(), 0u);
       stamp_ = 1;
     }
-    if (!(h_[from] < kInf) || g0 + h_[from] > bound) return false;
+    const double h_from = h_(from);
+    if (!(h_from < kInf) || g0 + h_from > bound) return false;
     heap_.clear();
     closed_[from] = stamp_;
     expand(from, g0, blocked_arcs);
@@ -335,6 +488,10 @@ class SpurSearch {
       const LocationId u = top.node;
       if (closed_[u] == stamp_) continue;
       if (top.key > bound) return false;  // every remaining path costs more
+      if (weights_.scanned() > scan_limit) {
+        aborted_ = true;
+        return false;
+      }
       closed_[u] = stamp_;
       if (u == target) {
         out.clear();
@@ -347,38 +504,39 @@ class SpurSearch {
     return false;
   }
 
+  bool aborted() const noexcept { return aborted_; }
+
  private:
   void expand(LocationId u, double gu, std::span<const std::uint32_t> blocked_arcs) {
-    const WeightedArc* arcs = graph_.arcs.get();
-    const std::uint32_t end = graph_.offsets[u + 1];
-    for (std::uint32_t a = graph_.offsets[u]; a < end; ++a) {
-      const WeightedArc& arc = arcs[a];
-      const LocationId v = arc.target;
-      const double candidate = gu + arc.cost;
+    weights_.scan(u, [&](std::uint32_t a, LocationId v, double cost, bool) {
+      const double candidate = gu + cost;
       if (!(candidate < kInf) || closed_[v] == stamp_ || blocked_node_[v] == node_stamp_) {
-        continue;
+        return;
       }
-      if (seen_[v] == stamp_ && !(candidate < g_[v])) continue;
-      const double hv = h_[v];
-      if (!(hv < kInf)) continue;  // cannot reach the target at all
+      if (seen_[v] == stamp_ && !(candidate < g_[v])) return;
+      const double hv = h_(v);
+      if (!(hv < kInf)) return;  // cannot reach the target at all
       if (!blocked_arcs.empty() &&
           std::find(blocked_arcs.begin(), blocked_arcs.end(), a) != blocked_arcs.end()) {
-        continue;
+        return;
       }
       seen_[v] = stamp_;
       g_[v] = candidate;
       pred_arc_[v] = a;
       pred_node_[v] = u;
       heap_.push(candidate + hv, v);
-    }
+    });
   }
 
-  const WeightedGraph& graph_;
-  const std::vector<double>& h_;
-  std::vector<double> g_;
-  std::vector<std::uint32_t> seen_, closed_, blocked_node_, pred_arc_, pred_node_;
+  ArcWeights& weights_;
+  const Potentials& h_;
+  std::unique_ptr<double[]> g_;
+  std::unique_ptr<std::uint32_t[]> pred_arc_;
+  std::unique_ptr<LocationId[]> pred_node_;
+  std::vector<std::uint32_t> seen_, closed_, blocked_node_;
   std::uint32_t stamp_ = 0;
   std::uint32_t node_stamp_ = 0;
+  bool aborted_ = false;
   MinHeap heap_;
 };
 
@@ -397,77 +555,6 @@ struct CandidateOrder {
     return a.routes < b.routes;
   }
 };
-
-// Lower bounds of the cost from every location to `target` (reverse Dijkstra), or an empty
-// vector if `source` cannot reach it. See the design notes for the truncation.
-std::vector<double> potentials(const WeightedGraph& graph, std::size_t n, LocationId source,
-                               LocationId target) {
-  // The reverse of a two-way route's arc u -> v is its arc v -> u, already in the forward
-  // CSR; only one-way arcs need a reverse index.
-  const std::uint32_t* offsets = graph.offsets;
-  const WeightedArc* arcs = graph.arcs.get();
-  std::vector<std::uint32_t> in_offsets(n + 1, 0);
-  for (std::uint32_t a = 0; a < offsets[n]; ++a) {
-    if (arcs[a].one_way && arcs[a].cost < kInf) ++in_offsets[arcs[a].target + 1];
-  }
-  for (std::size_t v = 0; v < n; ++v) in_offsets[v + 1] += in_offsets[v];
-  std::vector<WeightedArc> in_arcs(in_offsets[n]);
-  if (!in_arcs.empty()) {
-    std::vector<std::uint32_t> cursor(in_offsets.begin(), in_offsets.end() - 1);
-    for (LocationId u = 0; u < n; ++u) {
-      for (std::uint32_t a = offsets[u]; a < offsets[u + 1]; ++a) {
-        if (arcs[a].one_way && arcs[a].cost < kInf) {
-          in_arcs[cursor[arcs[a].target]++] = {arcs[a].cost, u, 1};
-        }
-      }
-    }
-  }
-
-  // Reverse Dijkstra from the target, stopped a little beyond the source (see design notes).
-  constexpr double kReach = 1.1;
-  std::vector<double> h(n, kInf);
-  MinHeap heap;
-  double bound = kInf;
-  double stopped_at = kInf;  // stays +inf if the search runs out: the rest cannot reach
-  bool reached = false;
-  h[target] = 0.0;
-  heap.push(0.0, target);
-  auto relax = [&](LocationId u, double candidate) {
-    if (candidate < h[u]) {
-      h[u] = candidate;
-      heap.push(candidate, u);
-    }
-  };
-  while (!heap.empty()) {
-    const HeapEntry top = heap.pop();
-    const LocationId v = top.node;
-    const double d = top.key;
-    if (d > h[v]) continue;
-    if (d > bound) {
-      stopped_at = d;
-      break;
-    }
-    if (v == source) {
-      reached = true;
-      bound = kReach * d;
-    }
-    for (std::uint32_t a = offsets[v]; a < offsets[v + 1]; ++a) {
-      if (!arcs[a].one_way) relax(arcs[a].target, d + arcs[a].cost);
-    }
-    for (std::uint32_t a = in_offsets[v]; a < in_offsets[v + 1]; ++a) {
-      relax(in_arcs[a].target, d + in_arcs[a].cost);
-    }
-  }
-  if (!reached) return {};
-  if (stopped_at < kInf) {
-    // Settled locations have h <= bound; every other one (tentative or unreached) costs at
-    // least the key the search stopped at.
-    for (double& value : h) {
-      if (value > bound) value = stopped_at;
-    }
-  }
-  return h;
-}
 
 }  // namespace
 
@@ -553,60 +640,29 @@ std::optional<Path> shortest_path(const Network& network, LocationId source, Loc
   check_location(network, source, "shortest_path: source");
   check_location(network, target, "shortest_path: target");
   if (source == target) return Path{{source}, {}, 0.0, 0.0};
-  // A one-to-one search is often local, so it starts by weighing arcs as it scans them (the
-  // same expression as weigh(), so costs match the other searches exactly). Once it has
-  // settled a sixteenth of the network it weighs every arc once and goes on over the
-  // contiguous table: the same search, only cheaper per arc.
   const std::size_t n = network.num_locations();
-  const std::uint32_t* offsets = network.arc_offsets().data();
-  const Arc* arcs = network.arcs().data();
-  const Route* routes = network.routes().data();
+  ArcWeights weights(network, options, /*mark_one_way=*/false);
   std::vector<double> cost(n, kInf);
   std::vector<std::uint32_t> pred(n, kNoArc);
   MinHeap heap;
   cost[source] = 0.0;
   heap.push(0.0, source);
-  std::size_t settled = 0;
-
-  enum class Status { kFound, kExhausted, kGrown };
-  auto search = [&](std::size_t limit, auto&& relax_arcs) {
-    while (!heap.empty()) {
-      const HeapEntry top = heap.top();
-      if (top.key > cost[top.node]) {
-        heap.pop();
-        continue;
-      }
-      if (top.node == target) return Status::kFound;
-      if (settled == limit) return Status::kGrown;
-      heap.pop();
-      ++settled;
-      relax_arcs(top.node, top.key);
-    }
-    return Status::kExhausted;
-  };
-  auto improve = [&](LocationId v, std::uint32_t a, double candidate) {
-    if (candidate < cost[v]) {
-      cost[v] = candidate;
-      pred[v] = a;
-      heap.push(candidate, v);
-    }
-  };
-  Status status = search(std::max<std::size_t>(1024, n / 16), [&](LocationId u, double d) {
-    for (std::uint32_t a = offsets[u]; a < offsets[u + 1]; ++a) {
-      improve(arcs[a].target, a, d + route_cost(routes[arcs[a].route], options));
-    }
-  });
-  if (status == Status::kGrown) {
-    const WeightedGraph graph = weigh(network, options);
-    const WeightedArc* table = graph.arcs.get();
-    status = search(n, [&](LocationId u, double d) {
-      for (std::uint32_t a = offsets[u]; a < offsets[u + 1]; ++a) {
-        improve(table[a].target, a, d + table[a].cost);
+  while (!heap.empty()) {
+    const HeapEntry top = heap.pop();
+    const LocationId u = top.node;
+    const double d = top.key;
+    if (d > cost[u]) continue;
+    if (u == target) return trace_path(network, pred, source, target, d);
+    weights.scan(u, [&](std::uint32_t a, LocationId v, double arc_cost, bool) {
+      const double candidate = d + arc_cost;
+      if (candidate < cost[v]) {
+        cost[v] = candidate;
+        pred[v] = a;
+        heap.push(candidate, v);
       }
     });
   }
-  if (status != Status::kFound) return std::nullopt;
-  return trace_path(network, pred, source, target, cost[target]);
+  return std::nullopt;
 }
 
 std::vector<Path> k_shortest_paths(const Network& network, LocationId source, LocationId target,
@@ -615,17 +671,28 @@ std::vector<Path> k_shortest_paths(const Network& network, LocationId source, Lo
   check_location(network, source, "k_shortest_paths: source");
   check_location(network, target, "k_shortest_paths: target");
   if (k == 0 || source == target) return {};
-  const std::size_t n = network.num_locations();
-  const WeightedGraph graph = weigh(network, options, /*mark_one_way=*/true);
-  const std::vector<double> h = potentials(graph, n, source, target);
-  if (h.empty()) return {};
+  ArcWeights weights(network, options, /*mark_one_way=*/true);
+  Potentials h;
+  if (network.num_arcs() == 2 * network.num_routes() &&
+      !h.compute(network, options, weights, source, target)) {
+    return {};
+  }
+  // With one-way routes: exact potentials once the searches have scanned about as many arcs
+  // as there are routes to read for the index.
+  const std::size_t upgrade_at = network.num_routes() / 4;
+  constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
+  auto upgrade = [&] {
+    if (!h.exact() && weights.scanned() > upgrade_at) {
+      h.compute(network, options, weights, source, target);
+    }
+  };
 
   const auto net_arcs = network.arcs();
-  SpurSearch search(graph, h, n);
+  SpurSearch search(weights, h, network.num_locations());
   std::vector<std::uint32_t> spur;
   std::vector<std::uint32_t> blocked;  // arcs leaving the spur location
 
-  // Builds a candidate from a root (first `root_hops` arcs of `root`) and a spur.
+  // A candidate: the root arcs (a prefix of an accepted path), then the spur arcs.
   auto make_candidate = [&](std::span<const std::uint32_t> root_arcs,
                             std::span<const std::uint32_t> spur_arcs, std::size_t deviation) {
     Candidate c;
@@ -637,7 +704,7 @@ std::vector<Path> k_shortest_paths(const Network& network, LocationId source, Lo
     c.routes.reserve(c.arcs.size());
     c.locations.push_back(source);
     for (const std::uint32_t a : c.arcs) {
-      c.cost += graph.arcs[a].cost;  // left to right, as the searches sum
+      c.cost += weights.cost(a);  // left to right, as the searches sum
       c.locations.push_back(net_arcs[a].target);
       c.routes.push_back(net_arcs[a].route);
     }
@@ -646,8 +713,13 @@ std::vector<Path> k_shortest_paths(const Network& network, LocationId source, Lo
 
   std::vector<Candidate> accepted;
   search.begin_nodes();
-  if (!search.run(source, 0.0, target, kInf, {}, spur))
-    return {};  // cannot happen: h says reachable
+  bool found = search.run(source, 0.0, target, kInf, {}, spur, h.exact() ? kNoLimit : upgrade_at);
+  if (search.aborted()) {
+    // A long search: worth the potentials, then start over with them.
+    if (!h.compute(network, options, weights, source, target)) return {};
+    found = search.run(source, 0.0, target, kInf, {}, spur);
+  }
+  if (!found) return {};
   accepted.push_back(make_candidate({}, spur, 0));
 
   std::set<Candidate, CandidateOrder> candidates;
@@ -662,7 +734,7 @@ std::vector<Path> k_shortest_paths(const Network& network, LocationId source, Lo
     double root_cost = 0.0;
     for (std::size_t j = 0; j < first; ++j) {
       search.block_node(prev.locations[j]);
-      root_cost += graph.arcs[prev.arcs[j]].cost;
+      root_cost += weights.cost(prev.arcs[j]);
     }
     sharing.clear();
     for (std::size_t p = 0; p < accepted.size(); ++p) {
@@ -674,6 +746,7 @@ std::vector<Path> k_shortest_paths(const Network& network, LocationId source, Lo
     }
 
     for (std::size_t j = first; j < hops; ++j) {
+      upgrade();
       blocked.clear();
       for (const std::size_t p : sharing) blocked.push_back(accepted[p].arcs[j]);
       const double bound = candidates.size() >= needed ? candidates.rbegin()->cost : kInf;
@@ -688,7 +761,7 @@ std::vector<Path> k_shortest_paths(const Network& network, LocationId source, Lo
       }
       // Extend the root by hop j.
       search.block_node(prev.locations[j]);
-      root_cost += graph.arcs[prev.arcs[j]].cost;
+      root_cost += weights.cost(prev.arcs[j]);
       std::erase_if(sharing, [&](std::size_t p) {
         const auto& other = accepted[p].arcs;
         return other.size() <= j + 1 || other[j] != prev.arcs[j];

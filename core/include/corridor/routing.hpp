@@ -80,7 +80,7 @@ struct ShortestPathTree {
   std::optional<Path> path_to(const Network& network, LocationId target) const;
 };
 
-/// Single-source shortest paths to every location (Dijkstra). O(arcs + locations log).
+/// Single-source shortest paths to every location (Dijkstra), O(arcs log arcs).
 ShortestPathTree shortest_path_tree(const Network& network, LocationId source,
                                     const RoutingOptions& options = {});
 
