@@ -1125,7 +1125,9 @@ FleeCase read_flee_case(const std::string& case_dir, const std::string& settings
   if (!extra.attribute_names.empty()) {
     std::vector<std::string> ignored;
     for (const std::string& name : extra.attribute_names) {
-      if (name != "conflict_intensity") ignored.push_back(name);
+      if (name != "conflict_intensity" && name != "deactivation_probability") {
+        ignored.push_back(name);
+      }
     }
     if (!ignored.empty()) {
       out.notes.push_back(locations_path + " line 1: location attribute columns (" + join(ignored) +
@@ -1142,6 +1144,20 @@ FleeCase read_flee_case(const std::string& case_dir, const std::string& settings
     f.marker = kind == LocationKind::kTransit && !contains(row.type, "forward") &&
                contains(row.type, "marker");
     f.foreign = row.country != home_country;
+    // Flee creates a conflict zone with conflict_date > 0 as a town until its conflict starts
+    // (add_standing_conflicts below checks the value is a whole number).
+    if (kind == LocationKind::kConflictZone) {
+      f.conflict_date = static_cast<int>(parse_integer(row.conflict_date).value_or(0));
+    }
+    if (const auto it = row.attributes.find("deactivation_probability");
+        it != row.attributes.end()) {
+      const std::optional<double> p = parse_double(it->second);
+      if (!p || !(*p >= 0.0 && *p <= 1.0)) {
+        csv_place(locations_path, row.line)
+            .fail("deactivation_probability", "'" + it->second + "' is not a number in [0, 1]");
+      }
+      f.deactivation_probability = *p;
+    }
   }
 
   // Events.

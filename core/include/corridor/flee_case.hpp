@@ -139,4 +139,10 @@ struct FleeCase {
   std::vector<std::string> notes;
 };
 
+/// The case as PyPI Flee 3.1's run.py actually runs it, for comparisons with recorded Flee
+/// figures: that runner never reads conflicts.csv (conflict zones whose conflict_date is <= 0
+/// stay in conflict all run, the others stay towns), and Flee 3.1 applies neither
+/// capacity_scaling nor the day-0 reduction of camp capacities. Everything else is kept.
+FleeCase as_flee31_run(FleeCase flee_case);
+
 }  // namespace corridor
