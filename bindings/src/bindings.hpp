@@ -43,5 +43,7 @@ void register_errors(py::module_& m);
 void register_network(py::module_& m);
 void register_routing(py::module_& m);
 void register_geo(py::module_& m);
+void register_flee(py::module_& m);
+void register_agents(py::module_& m);
 
 }  // namespace corridor::bindings

@@ -8,4 +8,6 @@ PYBIND11_MODULE(_core, m) {
   corridor::bindings::register_network(m);
   corridor::bindings::register_routing(m);
   corridor::bindings::register_geo(m);
+  corridor::bindings::register_flee(m);
+  corridor::bindings::register_agents(m);
 }

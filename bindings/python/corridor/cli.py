@@ -7,6 +7,8 @@ Subcommands:
     extension: .gpkg, .geojson, .fgb, .shp, .csv), printing a summary.
 ``corridor info LOCATIONS ROUTES``
     Read a network and print its summary.
+``corridor flee CASE_DIR --settings simsetting.yml --seed N [--threads N] -o out.csv``
+    Run the agent engine on a Flee case and write Flee's out.csv (a drop-in for Flee's run.py).
 """
 
 from __future__ import annotations
@@ -69,6 +71,23 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_flee(args: argparse.Namespace) -> int:
+    import corridor.flee as flee
+
+    case = flee.load_case(args.case_dir, settings=args.settings, days=args.days, compat=args.compat)
+    progress = sys.stderr.isatty() and not args.quiet
+    result = flee.run(case, seed=args.seed, threads=args.threads, progress=progress)
+    written = result.to_flee_csv(args.output)
+    if not args.quiet:
+        print(
+            f"{case.name}: {result.days} days, {int(result.raw['spawned'][-1]):,} agents; "
+            f"averaged relative difference {result.error():.4f} "
+            f"(rescaled {result.error(rescaled=True):.4f})"
+        )
+        print(f"wrote {written}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corridor", description="Migration routes and flows: networks, routes, layers."
@@ -88,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="print a network's summary")
     _add_network_args(info)
     info.set_defaults(func=_cmd_info)
+
+    fl = sub.add_parser("flee", help="run the agent engine on a Flee case (like Flee's run.py)")
+    fl.add_argument("case_dir", help="Flee case folder with input_csv/ and source_data/")
+    fl.add_argument("--settings", default=None, help="simsetting.yml (default: CASE_DIR/simsetting.yml)")
+    fl.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    fl.add_argument("--threads", type=int, default=None, help="worker threads (default: all cores)")
+    fl.add_argument("--days", type=int, default=None, help="simulated days (default: sim_period.csv)")
+    fl.add_argument("--compat", choices=["flee-3.1"], default=None,
+                    help="run as PyPI Flee 3.1's run.py does (no conflicts.csv, no capacity_scaling)")
+    fl.add_argument("-o", "--output", required=True, help="out.csv to write (Flee's format)")
+    fl.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    fl.set_defaults(func=_cmd_flee)
     return parser
 
 
