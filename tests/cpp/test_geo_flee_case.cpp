@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "temp_dir.hpp"
 #include "corridor/error.hpp"
 #include "corridor/flee_case.hpp"
 #include "corridor/geo/flee_case.hpp"
@@ -31,32 +32,14 @@ const std::string kMini = std::string(CORRIDOR_TEST_DATA) + "/flee_mini";
 const std::string kFlee = std::string(CORRIDOR_SHARED_DATA) + "/flee";
 
 /// A copy of flee_mini in a fresh temporary folder, removed at the end of the test.
-struct MiniCase {
-  fs::path path;
-  MiniCase() {
-    std::random_device random;
-    path = fs::temp_directory_path() /
-           ("corridor-flee-case-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-    fs::create_directories(path);
+struct MiniCase : corridor::test::TempDir {
+  MiniCase() : corridor::test::TempDir("corridor-flee-case") {
     fs::copy(kMini, path, fs::copy_options::recursive);
   }
-  ~MiniCase() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  MiniCase(const MiniCase&) = delete;
-  MiniCase& operator=(const MiniCase&) = delete;
 
   std::string dir() const { return path.string(); }
-  std::string file(const std::string& relative) const { return (path / relative).string(); }
+  std::string file(const std::string& relative) const { return *this / relative; }
 
-  void write(const std::string& relative, const std::string& text) const {
-    std::ofstream(path / relative, std::ios::binary) << text;
-  }
-  std::string read(const std::string& relative) const {
-    std::ifstream in(path / relative, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
   /// Replaces the first `from` in a file by `to` (the test fails if `from` is absent).
   void replace(const std::string& relative, const std::string& from, const std::string& to) const {
     std::string text = read(relative);

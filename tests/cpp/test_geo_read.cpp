@@ -16,6 +16,7 @@
 #include <ogrsf_frmts.h>
 
 #include "catch.hpp"
+#include "temp_dir.hpp"
 #include "corridor/error.hpp"
 #include "corridor/geo/geodesic.hpp"
 #include "corridor/geo/read.hpp"
@@ -32,26 +33,8 @@ const std::string kData = CORRIDOR_TEST_DATA;
 const std::string kTiny = kData + "/tiny";
 constexpr double kDegreeTol = 1e-9;
 
-/// A fresh directory under the system temp folder, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device random;
-    path = fs::temp_directory_path() /
-           ("corridor-geo-read-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  /// Writes `text` (bytes as given) to `name` in the folder and returns its path.
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path file = path / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file.string();
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
+struct TempDir : corridor::test::TempDir {
+  TempDir() : corridor::test::TempDir("corridor-geo-read") {}
 };
 
 const Location& by_name(const std::vector<Location>& locations, const std::string& name) {

@@ -18,6 +18,7 @@
 #include <ogrsf_frmts.h>
 
 #include "catch.hpp"
+#include "temp_dir.hpp"
 #include "corridor/error.hpp"
 #include "corridor/geo/atomic_file.hpp"
 #include "corridor/geo/gdal_messages.hpp"
@@ -36,34 +37,8 @@ namespace {
 const std::string kTiny = std::string(CORRIDOR_TEST_DATA) + "/tiny";
 constexpr double kDegreeTol = 1e-7;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device random;
-    path = fs::temp_directory_path() /
-           ("corridor-geo-write-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-  /// Names of the files in the folder, sorted.
-  std::set<std::string> files() const {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path)) {
-      names.insert(entry.path().filename().string());
-    }
-    return names;
-  }
-  bool has_temporaries() const {
-    for (const std::string& name : files()) {
-      if (name.find(".tmp-") != std::string::npos) return true;
-    }
-    return false;
-  }
+struct TempDir : corridor::test::TempDir {
+  TempDir() : corridor::test::TempDir("corridor-geo-write") {}
 };
 
 std::string slurp(const std::string& path) {
