@@ -787,6 +787,12 @@ void read_closures(const std::string& path, const Network& network, int days, Fl
     Closure closure;
     closure.start_day = day_of(3, "closure_start");
     closure.end_day = day_of(4, "closure_end");
+    // Day 0 is the first day of the period: a negative start is a date before it, an error.
+    // (A start past the run is kept with a note: a shortened run may legitimately end first.)
+    if (closure.start_day < 0) {
+      place.fail("closure_start",
+                 std::to_string(closure.start_day) + " is before the simulation period (day 0)");
+    }
     closure.name1 = fields[1];
     closure.name2 = fields[2];
     auto location_of = [&](std::size_t i, const char* field) {
@@ -844,7 +850,7 @@ void read_closures(const std::string& path, const Network& network, int days, Fl
                                      "' (valid: country, location, link, camp, idpcamp, "
                                      "remove_forced_redirection)");
     }
-    if (closure.start_day < 0 || closure.start_day >= days) {
+    if (closure.start_day >= days) {
       out.notes.push_back(place.where + ": starts on day " + std::to_string(closure.start_day) +
                           ", outside the run (days 0.." + std::to_string(days - 1) +
                           "): it never takes effect (Flee fires a closure only on its start "

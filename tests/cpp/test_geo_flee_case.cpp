@@ -513,6 +513,12 @@ TEST_CASE("bad input: closures.csv", "[flee_case]") {
     CHECK_THAT(mini.input_error(), contains("closures.csv line 4, field 'closure_start': '4.5' "
                                             "is not a whole number"));
   }
+  SECTION("start before the period") {
+    MiniCase mini;
+    mini.replace("input_csv/closures.csv", "link,Gamma,Epsilon,4,-1", "link,Gamma,Epsilon,-2,-1");
+    CHECK_THAT(mini.input_error(), contains("closures.csv line 4, field 'closure_start': -2 is "
+                                            "before the simulation period (day 0)"));
+  }
   SECTION("too few fields") {
     MiniCase mini;
     mini.replace("input_csv/closures.csv", "idpcamp,Epsilon,,1,2", "idpcamp,Epsilon,,1");
