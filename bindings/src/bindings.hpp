@@ -39,6 +39,10 @@ py::array_t<T> to_numpy_2d(std::vector<T>&& values, std::size_t rows, std::size_
   return py::array_t<T>(shape, strides, owned->data(), owner);
 }
 
+/// Re-raises the GDAL warnings stored on this thread (geo/gdal_messages.hpp) as Python
+/// RuntimeWarnings; call after each geo call, with the GIL held.
+void raise_gdal_warnings();
+
 void register_errors(py::module_& m);
 void register_network(py::module_& m);
 void register_routing(py::module_& m);

@@ -7,7 +7,6 @@
 #include "corridor/error.hpp"
 #include "corridor/flee_case.hpp"
 #include "corridor/geo/flee_case.hpp"
-#include "corridor/geo/gdal_messages.hpp"
 
 namespace corridor::bindings {
 namespace {
@@ -100,11 +99,7 @@ void register_flee(py::module_& m) {
           py::gil_scoped_release release;
           c = geo::read_flee_case(case_dir, settings, days);
         }
-        for (const std::string& message : geo::take_warnings()) {
-          if (PyErr_WarnEx(PyExc_RuntimeWarning, message.c_str(), 2) != 0) {
-            throw py::error_already_set();
-          }
-        }
+        raise_gdal_warnings();
         return c;
       },
       py::arg("case_dir"), py::arg("settings") = "", py::arg("days") = 0,

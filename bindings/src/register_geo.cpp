@@ -15,13 +15,14 @@
 #include "corridor/geo/write.hpp"
 
 namespace corridor::bindings {
-namespace {
 
 void raise_gdal_warnings() {
   for (const std::string& message : geo::take_warnings()) {
     if (PyErr_WarnEx(PyExc_RuntimeWarning, message.c_str(), 2) != 0) throw py::error_already_set();
   }
 }
+
+namespace {
 
 py::array_t<double> lonlat_array(const std::vector<LonLat>& points) {
   std::vector<double> flat;
