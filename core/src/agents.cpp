@@ -95,12 +95,15 @@
 #include <vector>
 
 #include "agents_random.hpp"
+#include "rules.hpp"
 #include "corridor/error.hpp"
+#include "move_rules_check.hpp"
 
 namespace corridor {
 namespace {
 
 using detail::CounterRng;
+using detail::PathTable;
 using detail::Purpose;
 
 constexpr std::uint32_t kNone = 0xFFFFFFFFu;
@@ -126,14 +129,8 @@ std::string number(double value) {
 void require(bool ok, const std::string& key, double value, const char* rule) {
   if (!ok) throw InputError("settings " + key + ": " + number(value) + " " + rule);
 }
-void positive(const std::string& key, double v) {
-  require(std::isfinite(v) && v > 0.0, key, v, "must be > 0");
-}
 void non_negative(const std::string& key, double v) {
   require(std::isfinite(v) && v >= 0.0, key, v, "must be >= 0");
-}
-void probability(const std::string& key, double v) {
-  require(v >= 0.0 && v <= 1.0, key, v, "must be in [0, 1]");
 }
 
 [[noreturn]] void case_error(const FleeCase& c, const std::string& what) {
@@ -141,25 +138,9 @@ void probability(const std::string& key, double v) {
 }
 
 void validate(const FleeCase& c) {
-  const MoveRules& m = c.settings.move;
-  positive("move_rules.max_move_speed", m.max_move_speed_km);
-  positive("move_rules.max_walk_speed", m.max_walk_speed_km);
-  non_negative("move_rules.foreign_weight", m.foreign_weight);
-  non_negative("move_rules.camp_weight", m.camp_weight);
-  non_negative("move_rules.conflict_weight", m.conflict_weight);
-  probability("move_rules.conflict_movechance", m.conflict_movechance);
-  probability("move_rules.camp_movechance", m.camp_movechance);
-  probability("move_rules.idpcamp_movechance", m.idpcamp_movechance);
-  probability("move_rules.default_movechance", m.default_movechance);
-  require(m.awareness_level >= 1 && m.awareness_level <= 4, "move_rules.awareness_level",
-          m.awareness_level, "must be in 1..4");
-  require(m.capacity_buffer > 0.0 && m.capacity_buffer <= 1.0, "move_rules.capacity_buffer",
-          m.capacity_buffer, "must be in (0, 1]");
-  positive("move_rules.capacity_scaling", m.capacity_scaling);
-  non_negative("move_rules.softening", m.softening);
-  non_negative("move_rules.weight_softening", m.weight_softening);
-  non_negative("move_rules.weight_power", m.weight_power);
-  non_negative("move_rules.distance_power", m.distance_power);
+  if (const auto problem = detail::check_move_rules(c.settings.move)) {
+    require(false, std::string("move_rules.") + problem->flee_key, problem->value, problem->rule);
+  }
 
   const SpawnRules& s = c.settings.spawn;
   for (std::size_t i = 0; i < s.conflict_spawn_decay.size(); ++i) {
@@ -250,69 +231,6 @@ void validate(const FleeCase& c) {
   if (s.conflict_driven == ConflictSpawnMode::kOff && !s.sum_from_camps) {
     check_series("total", c.total);
   }
-}
-
-// -------------------------------------------------------------------------- path tables --
-
-// Every loop-free path of Flee's calculateLinkWeight from each location, over all arcs (closed
-// ones are filtered per day): entries end at non-marker locations; markers cost no hop.
-struct PathTable {
-  std::vector<std::uint32_t> first;      // per location: entries [first[v], first[v+1])
-  std::vector<std::uint32_t> end;        // per entry: destination
-  std::vector<double> inv_distance;      // per entry: 1 / (softening + km)^distance_power
-  std::vector<std::uint32_t> hop_first;  // per entry + 1: hops [hop_first[e], hop_first[e+1])
-  std::vector<std::uint32_t> hop_arc;    // arc of each hop (its target is the next location)
-};
-
-PathTable build_paths(const Network& net, const std::vector<std::uint8_t>& marker, int awareness,
-                      const MoveRules& rules) {
-  PathTable t;
-  const std::size_t n = net.num_locations();
-  const auto offsets = net.arc_offsets();
-  const auto arcs = net.arcs();
-  t.first.reserve(n + 1);
-  t.hop_first.push_back(0);
-  std::vector<std::uint32_t> path_locs;  // origin .. current
-  std::vector<std::uint32_t> path_arcs;
-  // visit(arc, prior km, step) mirrors calculateLinkWeight(link, prior_distance, step).
-  auto visit = [&](auto&& self, std::uint32_t arc, double prior, int step) -> void {
-    const std::uint32_t end = arcs[arc].target;
-    const double km = prior + arcs[arc].distance_km;
-    path_arcs.push_back(arc);
-    if (path_arcs.size() > 255) {  // an agent's route cursor is one byte
-      throw InputError("agents: a path of more than 255 links through markers starts at '" +
-                       net.location(path_locs.front()).name + "'");
-    }
-    if (!marker[end]) {
-      t.end.push_back(end);
-      t.inv_distance.push_back(1.0 / std::pow(rules.softening + km, rules.distance_power));
-      t.hop_arc.insert(t.hop_arc.end(), path_arcs.begin(), path_arcs.end());
-      t.hop_first.push_back(static_cast<std::uint32_t>(t.hop_arc.size()));
-    } else {
-      --step;
-    }
-    if (awareness > step) {
-      path_locs.push_back(end);
-      for (std::uint32_t a = offsets[end]; a < offsets[end + 1]; ++a) {
-        const std::uint32_t next = arcs[a].target;
-        if (std::find(path_locs.begin(), path_locs.end(), next) != path_locs.end()) continue;
-        self(self, a, km, step + 1);
-      }
-      path_locs.pop_back();
-    }
-    path_arcs.pop_back();
-  };
-  for (std::uint32_t v = 0; v < n; ++v) {
-    t.first.push_back(static_cast<std::uint32_t>(t.end.size()));
-    path_locs.assign(1, v);
-    for (std::uint32_t a = offsets[v]; a < offsets[v + 1]; ++a) visit(visit, a, 0.0, 1);
-    if (t.end.size() > 0x7FFFFFFFu) {
-      throw InputError("agents: too many paths of up to awareness_level hops (" +
-                       std::to_string(t.end.size()) + "); lower move_rules.awareness_level");
-    }
-  }
-  t.first.push_back(static_cast<std::uint32_t>(t.end.size()));
-  return t;
 }
 
 // ------------------------------------------------------------------------------- threads --
@@ -599,7 +517,7 @@ Engine::Engine(const FleeCase& c, const AgentRunOptions& options)
     route_capacity_[r] = routes[r].capacity_per_day;
     if (std::isfinite(route_capacity_[r])) has_route_capacity_ = true;
   }
-  paths_ = build_paths(net_, marker_, move_.awareness_level, move_);
+  paths_ = detail::build_paths(net_, marker_, move_.awareness_level, move_);
   cum_weight_.assign(paths_.end.size(), 0.0);
   total_weight_.assign(n_, 0.0);
   score_.assign(n_, 1.0);
@@ -629,42 +547,13 @@ void Engine::init_locations() {
     capacity_[v] = loc.capacity;
     foreign_[v] = fl.foreign ? 1 : 0;
     deactivation_[v] = fl.deactivation_probability;
-    marker_[v] = fl.marker ? 1 : 0;
     // Location.__init__: the type decides the move chance and the flags.
-    switch (loc.kind) {
-      case LocationKind::kCamp:
-      case LocationKind::kDestination:
-        camp_[v] = 1;
-        movechance_[v] = fl.idp_camp ? move_.idpcamp_movechance : move_.camp_movechance;
-        break;
-      case LocationKind::kConflictZone:
-        if (fl.conflict_date > 0) {  // Flee creates it as a town
-          town_[v] = 1;
-          movechance_[v] = move_.default_movechance;
-        } else {
-          conflict_[v] = 1.0;
-          movechance_[v] = move_.conflict_movechance;
-        }
-        break;
-      case LocationKind::kTransit:
-        movechance_[v] = 1.0;  // forwarding hub or marker
-        break;
-      case LocationKind::kTown:
-      case LocationKind::kBorderCrossing:
-      case LocationKind::kReception:
-        town_[v] = 1;
-        movechance_[v] = move_.default_movechance;
-        break;
-    }
-    if (marker_[v]) {
-      movechance_[v] = 1.0;
-      town_[v] = 0;
-    }
-    // Flee turns any location with movechance < 0.005 into a camp.
-    if (movechance_[v] < 0.005 && !camp_[v]) {
-      camp_[v] = 1;
-      town_[v] = 0;
-    }
+    const detail::PlaceRole role = detail::initial_role(loc, fl, move_);
+    camp_[v] = role.camp ? 1 : 0;
+    town_[v] = role.town ? 1 : 0;
+    marker_[v] = role.marker ? 1 : 0;
+    conflict_[v] = role.conflict;
+    movechance_[v] = role.movechance;
   }
 }
 
@@ -680,12 +569,7 @@ double Engine::decay(std::uint32_t v, int time) const {
 }
 
 double Engine::cap_multiplier(std::uint32_t v, double occupancy) const {
-  const double cap = capacity_[v] * move_.capacity_scaling;
-  if (!(cap >= 1.0)) return 1.0;  // Flee: cap < 1 means unlimited
-  const double buffer = move_.capacity_buffer;
-  if (occupancy <= buffer * cap) return 1.0;
-  if (occupancy >= cap) return 0.0;
-  return std::clamp(1.0 - (occupancy - buffer * cap) / (cap * (1.0 - buffer)), 0.0, 1.0);
+  return detail::cap_multiplier(capacity_[v], move_, occupancy);
 }
 
 double Engine::recent_travel(std::uint32_t a) const {
@@ -1330,6 +1214,10 @@ AgentResult Engine::run() {
 }
 
 }  // namespace
+
+namespace detail {
+void validate_case(const FleeCase& flee_case) { validate(flee_case); }
+}  // namespace detail
 
 AgentResult run_agents(const FleeCase& flee_case, const AgentRunOptions& options) {
   validate(flee_case);
