@@ -1,0 +1,730 @@
+// corridor — the expected-flow engine: the agent rules applied to fractions of people.
+//
+// Design notes:
+// - Same rules, in expectation. Where an agent rolls its location's move chance, that share of
+//   the people there moves; where it picks one of the paths on offer at random by weight, the
+//   movers split over all of them in proportion to the weights (rules.hpp, the same weights,
+//   scores and capacity multipliers as agents.cpp). The day runs in the agent engine's rounds:
+//   round 0 moves the people due today with the start-of-day occupancy, each later round the
+//   hops chained after arrivals with distance to spare, with the occupancy after the earlier
+//   rounds; routes with a daily capacity admit people pro rata between rounds.
+// - State. People at a location are a per-cohort vector in one of four pools: fresh (never
+//   finished a link: with start_on_foot their first link is walked), free (travelled), planned
+//   (packets with the rest of a multi-hop path; awareness_level > 1 or markers) and held (a
+//   reception queue: arrivals at a holding location stop and wait until a driver releases
+//   them). People on a route are packets keyed by arc, km covered, plan and first-link flag.
+//   Cohorts never change the rules, so every share applies to every cohort alike and each
+//   cohort's numbers are exactly what a run of that cohort alone would give.
+// - The individual history behind avoid_short_stints (an agent's recent travel index, halved
+//   each day plus the day's km over max_move_speed) is carried as a mean per pool or packet,
+//   merged by weight; the rule's threshold then applies to the mean. This and the rounds are
+//   the only places where the expectation is approximate: a mean of a threshold is not the
+//   threshold of a mean.
+// - Packets with the same key are merged at the end of each day, so their number is bounded by
+//   arcs x distinct positions on them, not by days or people. Amounts are never dropped: tiny
+//   shares travel on like the rest, which keeps the account exact.
+// - Conservation: spawned = at locations + in transit + departed, checked every day to 1e-9
+//   relative by the drivers.
+#include "flow_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <tuple>
+
+#include "corridor/error.hpp"
+
+namespace corridor::detail {
+namespace {
+constexpr int kMaxHopsPerDay = 64;
+constexpr std::size_t kMovedBins = 20;  // bands of km moved today (chained movers)
+}
+
+void FlowEngine::Packets::add(Packet p, const double* src, double scale) {
+  bool any = false;
+  for (std::size_t k = 0; k < c; ++k) {
+    if (src[k] * scale != 0.0) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return;
+  p.at = amounts.size();
+  for (std::size_t k = 0; k < c; ++k) amounts.push_back(src[k] * scale);
+  items.push_back(p);
+}
+
+FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
+                       const std::vector<FleeLocation>& flee_locations,
+                       const std::vector<FleeRoute>& flee_routes, std::size_t cohorts,
+                       std::vector<double> conflict_decay, int decay_interval)
+    : net_(network),
+      move_(move),
+      n_(network.num_locations()),
+      c_(std::max<std::size_t>(cohorts, 1)),
+      arcs_(net_.arcs()),
+      offsets_(net_.arc_offsets()),
+      decay_factors_(std::move(conflict_decay)),
+      decay_interval_(decay_interval) {
+  const auto locs = net_.locations();
+  camp_.assign(n_, 0);
+  town_.assign(n_, 0);
+  marker_.assign(n_, 0);
+  foreign_.assign(n_, 0);
+  hold_.assign(n_, 0);
+  conflict_.assign(n_, -1.0);
+  movechance_.assign(n_, move_.default_movechance);
+  capacity_.assign(n_, kUnlimited);
+  sink_.assign(n_, 0.0);
+  time_of_conflict_.assign(n_, -1);
+  for (std::uint32_t v = 0; v < n_; ++v) {
+    const FleeLocation fl = flee_locations.empty() ? FleeLocation{} : flee_locations[v];
+    const PlaceRole role = initial_role(locs[v], fl, move_);
+    camp_[v] = role.camp ? 1 : 0;
+    town_[v] = role.town ? 1 : 0;
+    marker_[v] = role.marker ? 1 : 0;
+    conflict_[v] = role.conflict;
+    movechance_[v] = role.movechance;
+    foreign_[v] = fl.foreign ? 1 : 0;
+    capacity_[v] = locs[v].capacity;
+  }
+  const std::size_t m = arcs_.size();
+  arc_closed_.assign(m, 0);
+  arc_tail_.assign(m, 0);
+  arc_speed_.assign(m, move_.max_move_speed_km);
+  arc_walk_.assign(m, 0.0);
+  const auto routes = net_.routes();
+  for (std::uint32_t v = 0; v < n_; ++v) {
+    for (std::uint32_t a = offsets_[v]; a < offsets_[v + 1]; ++a) {
+      arc_tail_[a] = v;
+      const RouteId r = arcs_[a].route;
+      arc_closed_[a] = routes[r].closed ? 1 : 0;
+      if (!flee_routes.empty()) {
+        if (flee_routes[r].max_move_speed_km > 0.0) arc_speed_[a] = flee_routes[r].max_move_speed_km;
+        arc_walk_[a] = flee_routes[r].walk_probability;
+      }
+    }
+  }
+  route_capacity_.assign(routes.size(), kUnlimited);
+  route_used_.assign(routes.size(), 0.0);
+  for (std::size_t r = 0; r < routes.size(); ++r) {
+    route_capacity_[r] = routes[r].capacity_per_day;
+    if (std::isfinite(route_capacity_[r])) has_route_capacity_ = true;
+  }
+  paths_ = build_paths(net_, marker_, move_.awareness_level, move_);
+  weight_.assign(paths_.end.size(), 0.0);
+  total_weight_.assign(n_, 0.0);
+  score_.assign(n_, 1.0);
+  cap_mult_.assign(n_, 1.0);
+  fresh_.assign(n_ * c_, 0.0);
+  free_.assign(n_ * c_, 0.0);
+  held_.assign(n_ * c_, 0.0);
+  free_total_.assign(n_, 0.0);
+  recent_sum_.assign(n_, 0.0);
+  count_.assign(n_, 0.0);
+  count_delta_.assign(n_, 0.0);
+  arrivals_.assign(n_ * c_, 0.0);
+  route_flow_.assign(routes.size(), 0.0);
+  planned_.c = c_;
+  transit_.c = c_;
+  double fastest = std::max(move_.max_move_speed_km, move_.max_walk_speed_km);
+  for (const double sp : arc_speed_) fastest = std::max(fastest, sp);
+  for (Slots& s : slots_) s.init(n_, c_, kMovedBins, fastest / kMovedBins);
+  next_slots_ = &slots_[0];
+}
+
+// ----------------------------------------------------------------------------- roles --
+
+void FlowEngine::start_conflict(std::uint32_t v, double intensity, int day) {
+  movechance_[v] = move_.conflict_movechance;
+  conflict_[v] = intensity;
+  town_[v] = 0;
+  time_of_conflict_[v] = day;
+}
+
+void FlowEngine::end_conflict(std::uint32_t v) {
+  movechance_[v] = move_.default_movechance;
+  conflict_[v] = -1.0;
+  town_[v] = 1;
+}
+
+void FlowEngine::make_camp(std::uint32_t v, bool idp) {
+  movechance_[v] = idp ? move_.idpcamp_movechance : move_.camp_movechance;
+  camp_[v] = 1;
+  town_[v] = 0;
+  conflict_[v] = -1.0;
+}
+
+void FlowEngine::make_town(std::uint32_t v) {
+  movechance_[v] = move_.default_movechance;
+  camp_[v] = 0;
+  town_[v] = 1;
+  conflict_[v] = -1.0;
+}
+
+double FlowEngine::decay(std::uint32_t v, int time) const {
+  if (decay_factors_.empty()) return 1.0;
+  const long since = static_cast<long>(time) - time_of_conflict_[v];
+  const long i = std::clamp<long>(since / decay_interval_, 0,
+                                  static_cast<long>(decay_factors_.size()) - 1);
+  return decay_factors_[static_cast<std::size_t>(i)];
+}
+
+// ---------------------------------------------------------------------------- people --
+
+void FlowEngine::add(std::uint32_t v, const double* per_cohort) {
+  double sum = 0.0;
+  for (std::size_t k = 0; k < c_; ++k) {
+    fresh_[v * c_ + k] += per_cohort[k];
+    sum += per_cohort[k];
+  }
+  count_[v] += sum;
+  spawned_ += sum;
+}
+
+double FlowEngine::release(std::uint32_t v, double people) {
+  const double queue = queued_total(v);
+  if (!(queue > 0.0) || !(people > 0.0)) return 0.0;
+  const double share = std::min(1.0, people / queue);
+  double moved = 0.0;
+  for (std::size_t k = 0; k < c_; ++k) {
+    const double x = share >= 1.0 ? held_[v * c_ + k] : held_[v * c_ + k] * share;
+    held_[v * c_ + k] -= x;
+    free_[v * c_ + k] += x;
+    moved += x;
+  }
+  free_total_[v] += moved;  // released with a recent travel index of 0: they waited
+  return moved;
+}
+
+void FlowEngine::people_at(std::uint32_t v, double* out) const {
+  for (std::size_t k = 0; k < c_; ++k) {
+    out[k] = fresh_[v * c_ + k] + free_[v * c_ + k] + held_[v * c_ + k];
+  }
+  for (const Packet& p : planned_.items) {
+    if (p.where != v) continue;
+    const double* a = planned_.of(p);
+    for (std::size_t k = 0; k < c_; ++k) out[k] += a[k];
+  }
+}
+
+double FlowEngine::total_at(std::uint32_t v) const { return count_[v]; }
+
+void FlowEngine::people_all(double* out) const {
+  for (std::size_t i = 0; i < n_ * c_; ++i) out[i] = fresh_[i] + free_[i] + held_[i];
+  for (const Packet& p : planned_.items) {
+    const double* a = planned_.of(p);
+    for (std::size_t k = 0; k < c_; ++k) out[p.where * c_ + k] += a[k];
+  }
+}
+
+double FlowEngine::queued_total(std::uint32_t v) const {
+  double s = 0.0;
+  for (std::size_t k = 0; k < c_; ++k) s += held_[v * c_ + k];
+  return s;
+}
+
+double FlowEngine::in_transit() const {
+  return std::accumulate(transit_.amounts.begin(), transit_.amounts.end(), 0.0);
+}
+
+double FlowEngine::at_locations() const {
+  double s = 0.0;
+  for (std::size_t i = 0; i < n_ * c_; ++i) s += fresh_[i] + free_[i] + held_[i];
+  return s + std::accumulate(planned_.amounts.begin(), planned_.amounts.end(), 0.0);
+}
+
+// ---------------------------------------------------------------------------- weights --
+
+void FlowEngine::compute_scores(int day) {
+  for (std::uint32_t v = 0; v < n_; ++v) {
+    double s = 1.0;  // scoring.updateLocationScore
+    if (foreign_[v]) s *= move_.foreign_weight;
+    if (camp_[v]) s *= move_.camp_weight;
+    if (conflict_[v] > 0.0) s *= std::pow(move_.conflict_weight, decay(v, day) * conflict_[v]);
+    score_[v] = s;
+    cap_mult_[v] = cap_multiplier(capacity_[v], move_, count_[v]);
+  }
+}
+
+bool FlowEngine::refresh_cap_mult() {
+  bool changed = false;
+  for (std::uint32_t v = 0; v < n_; ++v) {
+    if (!std::isfinite(capacity_[v])) continue;
+    const double m = cap_multiplier(capacity_[v], move_, count_[v]);
+    if (m != cap_mult_[v]) {
+      cap_mult_[v] = m;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+void FlowEngine::compute_weights() {
+  const bool plain_power = move_.weight_power == 1.0;
+  for (std::uint32_t v = 0; v < n_; ++v) {
+    const std::uint32_t b = paths_.first[v];
+    const std::uint32_t e = paths_.first[v + 1];
+    double total = 0.0;
+    std::uint32_t open = 0;
+    for (std::uint32_t p = b; p < e; ++p) {
+      bool ok = true;
+      for (std::uint32_t h = paths_.hop_first[p]; h < paths_.hop_first[p + 1]; ++h) {
+        if (arc_closed_[paths_.hop_arc[h]]) {
+          ok = false;
+          break;
+        }
+      }
+      double w = -1.0;  // closed
+      if (ok) {
+        ++open;
+        const std::uint32_t end = paths_.end[p];
+        w = (move_.weight_softening + score_[end]) * paths_.inv_distance[p] * cap_mult_[end];
+        if (!plain_power) w = std::pow(w, move_.weight_power);
+        if (!(w > 0.0)) w = 0.0;
+        total += w;
+      }
+      weight_[p] = w;
+    }
+    if (!(total > 0.0) && open > 0) {
+      // moving.normalizeWeights: all zero -> equal weights over the routes on offer.
+      total = 0.0;
+      for (std::uint32_t p = b; p < e; ++p) {
+        if (weight_[p] >= 0.0) {
+          weight_[p] = 1.0;
+          total += 1.0;
+        }
+      }
+    }
+    total_weight_[v] = open > 0 ? total : 0.0;
+  }
+}
+
+// -------------------------------------------------------------------------- movement --
+
+// A packet due to move: a chained arrival first rolls its location's move chance (forced on out
+// of a town by avoid_short_stints, certain with a planned path); then begin_move.
+void FlowEngine::process(const Packet& p, const double* a, Packets& next, Packets& parked) {
+  double go = 1.0;
+  if (p.chained && p.admitted == kNoPath && p.path == kNoPath) {
+    const std::uint32_t here = p.where;
+    const bool forced = move_.avoid_short_stints && town_[here] &&
+                        (p.recent + p.moved / move_.max_move_speed_km) / 2.0 < 0.5;
+    go = forced ? 1.0 : movechance_[here];
+    if (go < 1.0) end_day(p, a, 1.0 - go, here, p.moved);
+  }
+  if (go > 0.0) begin_move(p, a, go, next, parked);
+}
+
+void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& next,
+                            Packets& parked) {
+  const std::uint32_t here = p.where;
+  if (p.path == kNoPath) {  // moving.selectRoute, every choice at once
+    const double total = total_weight_[here];
+    if (!(total > 0.0)) {
+      end_day(p, a, scale, here, p.moved);
+      return;
+    }
+    double stay = 0.0;
+    for (std::uint32_t e = paths_.first[here]; e < paths_.first[here + 1]; ++e) {
+      const double w = weight_[e];
+      if (!(w > 0.0)) continue;
+      const double share = scale * (w / total);
+      const std::uint32_t goal = paths_.end[e];
+      if (camp_[goal] && cap_mult_[goal] < 0.5) {  // check_dest_is_full_camp
+        stay += share;
+        continue;
+      }
+      Packet q = p;
+      q.path = e;
+      q.cursor = 0;
+      take_hop(q, a, share, paths_.hop_arc[paths_.hop_first[e]], next, parked);
+    }
+    if (stay > 0.0) end_day(p, a, stay, here, p.moved);
+    return;
+  }
+  // Person.take_next_step on a planned path.
+  const std::uint32_t goal = paths_.end[p.path];
+  if (camp_[goal] && cap_mult_[goal] < 0.5) {
+    p.path = kNoPath;
+    end_day(p, a, scale, here, p.moved);
+    return;
+  }
+  const std::uint32_t target = arcs_[paths_.hop_arc[paths_.hop_first[p.path] + p.cursor]].target;
+  std::uint32_t arc = kNoPath;
+  for (std::uint32_t x = offsets_[here]; x < offsets_[here + 1]; ++x) {
+    if (arcs_[x].target == target && !arc_closed_[x]) {
+      arc = x;
+      break;
+    }
+  }
+  if (arc == kNoPath) {  // the link has vanished
+    p.path = kNoPath;
+    end_day(p, a, scale, here, p.moved);
+    return;
+  }
+  take_hop(p, a, scale, arc, next, parked);
+}
+
+void FlowEngine::take_hop(Packet p, const double* a, double scale, std::uint32_t arc,
+                          Packets& next, Packets& parked) {
+  const RouteId r = arcs_[arc].route;
+  if (has_route_capacity_ && std::isfinite(route_capacity_[r]) && p.admitted != r) {
+    parked.add(p, a, scale);  // waits for a place on the route (resolve_parked)
+    return;
+  }
+  p.admitted = kNoPath;
+  if (++p.cursor == paths_.hop_first[p.path + 1] - paths_.hop_first[p.path]) {
+    p.path = kNoPath;
+    p.cursor = 0;
+  }
+  double sum = 0.0;
+  for (std::size_t k = 0; k < c_; ++k) sum += a[k] * scale;
+  count_delta_[p.where] -= sum;
+  route_flow_[r] += sum;
+  p.km = 0.0;
+  travel(p, a, scale, arc, next);
+}
+
+// Person.finish_travel for the people of a packet on `arc` (p.km covered so far).
+void FlowEngine::travel(Packet p, const double* a, double scale, std::uint32_t arc,
+                        Packets& next) {
+  double speed = arc_speed_[arc];
+  if (p.first && move_.start_on_foot) speed = move_.max_walk_speed_km;
+  const double walk = arc_walk_[arc];
+  auto go = [&](double share, double sp) {
+    const double length = arcs_[arc].distance_km;
+    const double km = p.km + sp;
+    double moved = p.moved + sp;
+    if (km > length) {
+      moved += length - km;  // only the km actually needed count
+      arrive(p, a, share, arc, moved, sp, next);
+    } else {
+      Packet q = p;
+      q.where = arc;
+      q.km = km;
+      q.recent = (p.recent + moved / move_.max_move_speed_km) / 2.0;
+      q.moved = 0.0;
+      q.hop = 0;
+      q.chained = false;
+      transit_.add(q, a, share);
+    }
+  };
+  if (walk > 0.0 && speed != move_.max_walk_speed_km) {
+    go(scale * walk, move_.max_walk_speed_km);
+    go(scale * (1.0 - walk), speed);
+  } else {
+    go(scale, speed);
+  }
+}
+
+void FlowEngine::arrive(const Packet& p, const double* a, double scale, std::uint32_t arc,
+                        double moved, double speed, Packets& next) {
+  Packet q = p;
+  q.first = false;
+  q.km = 0.0;
+  if (arc_closed_[arc]) {  // closed while on it: back to its start, no further hop
+    const std::uint32_t tail = arc_tail_[arc];
+    double sum = 0.0;
+    for (std::size_t k = 0; k < c_; ++k) sum += a[k] * scale;
+    count_delta_[tail] += sum;
+    q.path = kNoPath;  // Flee keeps the route; its next hop is the closed link, dropped at once
+    end_day(q, a, scale, tail, moved);
+    return;
+  }
+  const std::uint32_t here = arcs_[arc].target;
+  double sum = 0.0;
+  for (std::size_t k = 0; k < c_; ++k) {
+    arrivals_[here * c_ + k] += a[k] * scale;
+    sum += a[k] * scale;
+  }
+  count_delta_[here] += sum;
+  if (hold_[here]) {  // a reception queue: stop and wait
+    for (std::size_t k = 0; k < c_; ++k) held_[here * c_ + k] += a[k] * scale;
+    return;
+  }
+  q.where = here;
+  if (moved < speed && p.hop + 1 < kMaxHopsPerDay) {
+    if (q.path == kNoPath) {
+      next_slots_->add(here, moved, p.recent, a, scale);
+      return;
+    }
+    q.moved = moved;
+    q.hop = p.hop + 1;
+    q.chained = true;
+    next.add(q, a, scale);
+    return;
+  }
+  end_day(q, a, scale, here, moved);
+}
+
+// The people stop for the day at `here`, having moved `moved` km today.
+void FlowEngine::end_day(const Packet& p, const double* a, double scale, std::uint32_t here,
+                         double moved) {
+  const double recent = (p.recent + moved / move_.max_move_speed_km) / 2.0;
+  if (p.path != kNoPath) {
+    Packet q = p;
+    q.where = here;
+    q.recent = recent;
+    q.moved = 0.0;
+    q.hop = 0;
+    q.chained = false;
+    q.admitted = kNoPath;
+    q.km = 0.0;
+    planned_.add(q, a, scale);
+    return;
+  }
+  if (p.first) {  // still has its first link ahead: recent travel stays 0
+    for (std::size_t k = 0; k < c_; ++k) fresh_[here * c_ + k] += a[k] * scale;
+    return;
+  }
+  double sum = 0.0;
+  for (std::size_t k = 0; k < c_; ++k) {
+    free_[here * c_ + k] += a[k] * scale;
+    sum += a[k] * scale;
+  }
+  free_total_[here] += sum;
+  recent_sum_[here] += sum * recent;
+}
+
+// Routes with a daily capacity admit their queue pro rata; the admitted go on in the next round,
+// the others keep their path and try again tomorrow.
+void FlowEngine::resolve_parked(Packets& parked, Packets& next) {
+  if (parked.items.empty()) return;
+  std::vector<double> demand(route_capacity_.size(), 0.0);
+  auto route_of = [&](const Packet& p) {
+    std::uint32_t target = arcs_[paths_.hop_arc[paths_.hop_first[p.path] + p.cursor]].target;
+    for (std::uint32_t x = offsets_[p.where]; x < offsets_[p.where + 1]; ++x) {
+      if (arcs_[x].target == target && !arc_closed_[x]) return arcs_[x].route;
+    }
+    return arcs_[paths_.hop_arc[paths_.hop_first[p.path] + p.cursor]].route;
+  };
+  for (const Packet& p : parked.items) {
+    const double* a = parked.of(p);
+    demand[route_of(p)] += std::accumulate(a, a + c_, 0.0);
+  }
+  std::vector<double> share(route_capacity_.size(), 0.0);
+  for (std::size_t r = 0; r < demand.size(); ++r) {
+    if (!(demand[r] > 0.0)) continue;
+    const double room = std::max(0.0, route_capacity_[r] - route_used_[r]);
+    share[r] = std::min(1.0, room / demand[r]);
+    route_used_[r] += share[r] * demand[r];
+  }
+  for (const Packet& p : parked.items) {
+    const double* a = parked.of(p);
+    const RouteId r = route_of(p);
+    if (share[r] > 0.0) {
+      Packet q = p;
+      q.admitted = r;
+      next.add(q, a, share[r]);
+    }
+    if (share[r] < 1.0) end_day(p, a, 1.0 - share[r], p.where, p.moved);
+  }
+  parked.clear();
+}
+
+void FlowEngine::merge(Packets& list, bool on_arcs) {
+  const std::size_t c = list.c;
+  std::vector<std::size_t> order(list.items.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto key = [&](const Packet& p) {
+    return std::tuple(p.where, on_arcs ? p.km : 0.0, p.path, p.cursor, p.first);
+  };
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return key(list.items[x]) < key(list.items[y]);
+  });
+  Packets out;
+  out.c = c;
+  out.items.reserve(list.items.size());
+  out.amounts.reserve(list.amounts.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const Packet& p = list.items[order[i]];
+    const double* a = list.of(p);
+    const double sum = std::accumulate(a, a + c, 0.0);
+    if (!out.items.empty() && key(out.items.back()) == key(p)) {
+      Packet& q = out.items.back();
+      double* b = out.amounts.data() + q.at;
+      const double before = std::accumulate(b, b + c, 0.0);
+      for (std::size_t k = 0; k < c; ++k) b[k] += a[k];
+      if (before + sum > 0.0) q.recent = (q.recent * before + p.recent * sum) / (before + sum);
+      continue;
+    }
+    Packet q = p;
+    q.at = out.amounts.size();
+    out.amounts.insert(out.amounts.end(), a, a + c);
+    out.items.push_back(q);
+  }
+  list = std::move(out);
+}
+
+// Merges the packets from `from` on among themselves (the ones before are unique already).
+void FlowEngine::merge_tail(Packets& list, std::size_t from) {
+  if (list.items.size() - from < 2) return;
+  Packets tail;
+  tail.c = list.c;
+  for (std::size_t i = from; i < list.items.size(); ++i) {
+    tail.add(list.items[i], list.of(list.items[i]), 1.0);
+  }
+  merge(tail, true);
+  const std::size_t keep = from == 0 ? 0 : list.items[from].at;
+  list.items.resize(from);
+  list.amounts.resize(keep);
+  for (const Packet& p : tail.items) list.add(p, tail.of(p), 1.0);
+}
+
+void FlowEngine::Slots::init(std::size_t locations, std::size_t cohorts, std::size_t num_bins,
+                             double bin_km) {
+  c = cohorts;
+  bins = num_bins;
+  width = bin_km;
+  amounts.assign(locations * bins * c, 0.0);
+  total.assign(locations * bins, 0.0);
+  moved_sum.assign(locations * bins, 0.0);
+  recent_sum.assign(locations * bins, 0.0);
+  used.assign(locations * bins, 0);
+}
+
+void FlowEngine::Slots::add(std::uint32_t v, double moved, double recent, const double* a,
+                            double scale) {
+  double sum = 0.0;
+  for (std::size_t k = 0; k < c; ++k) sum += a[k] * scale;
+  if (!(sum > 0.0)) return;
+  const auto b = std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
+  const std::size_t slot = v * bins + b;
+  if (!used[slot]) {
+    used[slot] = 1;
+    touched.push_back(static_cast<std::uint32_t>(slot));
+  }
+  double* x = amounts.data() + slot * c;
+  for (std::size_t k = 0; k < c; ++k) x[k] += a[k] * scale;
+  total[slot] += sum;
+  moved_sum[slot] += sum * moved;
+  recent_sum[slot] += sum * recent;
+}
+
+void FlowEngine::Slots::clear() {
+  for (const std::uint32_t slot : touched) {
+    std::fill_n(amounts.data() + slot * c, c, 0.0);
+    total[slot] = moved_sum[slot] = recent_sum[slot] = 0.0;
+    used[slot] = 0;
+  }
+  touched.clear();
+}
+
+// ------------------------------------------------------------------------------- day --
+
+void FlowEngine::step(int day) {
+  std::fill(arrivals_.begin(), arrivals_.end(), 0.0);
+  std::fill(route_flow_.begin(), route_flow_.end(), 0.0);
+  std::fill(route_used_.begin(), route_used_.end(), 0.0);
+  std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
+  compute_scores(day);
+  compute_weights();
+
+  // Round 0: people on routes go on; the share of every pool due to move sets off.
+  Packets round;
+  round.c = c_;
+  Packets next;
+  next.c = c_;
+  Packets parked;
+  parked.c = c_;
+  {
+    Packets on_arcs;
+    on_arcs.c = c_;
+    std::swap(on_arcs, transit_);
+    transit_.c = c_;
+    Packets resting;
+    resting.c = c_;
+    std::swap(resting, planned_);
+    planned_.c = c_;
+    std::vector<double> a(c_);
+    for (std::uint32_t v = 0; v < n_; ++v) {
+      const double mc = movechance_[v];
+      if (!(mc > 0.0)) {
+        recent_sum_[v] *= 0.5;
+        continue;
+      }
+      Packet p;
+      p.where = v;
+      p.first = true;
+      round.add(p, fresh_.data() + v * c_, mc);
+      for (std::size_t k = 0; k < c_; ++k) fresh_[v * c_ + k] *= 1.0 - mc;
+      if (free_total_[v] > 0.0) {
+        Packet q;
+        q.where = v;
+        q.recent = recent_sum_[v] / free_total_[v];
+        round.add(q, free_.data() + v * c_, mc);
+        for (std::size_t k = 0; k < c_; ++k) free_[v * c_ + k] *= 1.0 - mc;
+        free_total_[v] *= 1.0 - mc;
+        recent_sum_[v] *= 1.0 - mc;
+      }
+      recent_sum_[v] *= 0.5;  // those who stay: half of yesterday's index
+    }
+    for (const Packet& p : resting.items) round.add(p, resting.of(p), 1.0);  // planned: certain
+    for (const Packet& p : on_arcs.items) {
+      Packet q = p;
+      q.moved = 0.0;
+      q.hop = 0;
+      travel(q, on_arcs.of(p), 1.0, p.where, next);
+    }
+  }
+  const std::size_t still_on_arcs = transit_.items.size();
+  for (const Packet& p : round.items) process(p, round.of(p), next, parked);
+
+  // Later rounds: chained hops and admitted queues, seeing the previous rounds' arrivals.
+  for (int hop = 1;; ++hop) {
+    resolve_parked(parked, next);
+    for (std::uint32_t v = 0; v < n_; ++v) count_[v] += count_delta_[v];
+    std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
+    Slots& now = *next_slots_;
+    if (next.items.empty() && now.touched.empty()) break;
+    if (refresh_cap_mult()) compute_weights();
+    round.clear();
+    std::swap(round, next);
+    next_slots_ = &now == &slots_[0] ? &slots_[1] : &slots_[0];
+    // Slots in a fixed order (the order of the touched list depends on nothing but the input,
+    // but sorting makes it independent of how the previous round visited them too).
+    std::sort(now.touched.begin(), now.touched.end());
+    for (const std::uint32_t slot : now.touched) {
+      Packet p;
+      p.where = static_cast<std::uint32_t>(slot / now.bins);
+      p.chained = true;
+      p.hop = hop;
+      p.moved = now.moved_sum[slot] / now.total[slot];
+      p.recent = now.recent_sum[slot] / now.total[slot];
+      process(p, now.amounts.data() + slot * c_, next, parked);
+    }
+    now.clear();
+    for (const Packet& p : round.items) process(p, round.of(p), next, parked);
+  }
+
+  // Sinks (camps_are_sinks): a share of the people resting at a camp leaves the simulation.
+  for (std::uint32_t v = 0; v < n_; ++v) {
+    const double s = sink_[v];
+    if (!(s > 0.0) || !camp_[v]) continue;
+    double gone = 0.0;
+    for (std::size_t k = 0; k < c_; ++k) {
+      const double f = fresh_[v * c_ + k] * s;
+      const double g = free_[v * c_ + k] * s;
+      fresh_[v * c_ + k] -= f;
+      free_[v * c_ + k] -= g;
+      gone += f + g;
+    }
+    free_total_[v] *= 1.0 - s;
+    recent_sum_[v] *= 1.0 - s;
+    for (Packet& p : planned_.items) {
+      if (p.where != v) continue;
+      double* b = planned_.amounts.data() + p.at;
+      for (std::size_t k = 0; k < c_; ++k) {
+        gone += b[k] * s;
+        b[k] -= b[k] * s;
+      }
+    }
+    count_[v] -= gone;
+    departed_ += gone;
+  }
+  merge_tail(transit_, still_on_arcs);  // those who set off today
+  merge(planned_, false);
+}
+
+}  // namespace corridor::detail

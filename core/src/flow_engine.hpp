@@ -1,0 +1,179 @@
+// corridor — the expected-flow engine's day (private header). Drivers (expected.cpp for Flee
+// cases, projection.cpp for scenarios) change roles, closures, capacities and add people between
+// days, then call step(). Design notes: top of flow_engine.cpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "corridor/flee_case.hpp"
+#include "corridor/network.hpp"
+#include "rules.hpp"
+
+namespace corridor::detail {
+
+class FlowEngine {
+ public:
+  /// `flee_locations` / `flee_routes` may be empty (defaults). `cohorts` >= 1.
+  FlowEngine(const Network& network, const MoveRules& move,
+             const std::vector<FleeLocation>& flee_locations,
+             const std::vector<FleeRoute>& flee_routes, std::size_t cohorts,
+             std::vector<double> conflict_decay = {}, int decay_interval = 30);
+
+  std::size_t num_locations() const { return n_; }
+  std::size_t num_cohorts() const { return c_; }
+  const Network& network() const { return net_; }
+
+  // --- roles (Flee's Location state), between days
+  void start_conflict(std::uint32_t v, double intensity, int day);  ///< add_conflict_zone
+  void end_conflict(std::uint32_t v);                              ///< remove_conflict_zone
+  void make_camp(std::uint32_t v, bool idp);                       ///< open_camp
+  void make_town(std::uint32_t v);                                 ///< close_camp
+  bool camp(std::uint32_t v) const { return camp_[v] != 0; }
+  double conflict(std::uint32_t v) const { return conflict_[v]; }
+  /// Conflict spawn decay factor at `time` for a location in conflict.
+  double decay(std::uint32_t v, int time) const;
+  void set_capacity(std::uint32_t v, double capacity) { capacity_[v] = capacity; }
+  double capacity(std::uint32_t v) const { return capacity_[v]; }
+  /// Daily share of the people resting at a camp who leave the simulation (camps_are_sinks).
+  void set_sink(std::uint32_t v, double share) { sink_[v] = share; }
+  /// Arrivals at a holding location stop there and wait (reception queue) until released.
+  void set_hold(std::uint32_t v, bool hold) { hold_[v] = hold ? 1 : 0; }
+
+  // --- arcs
+  std::size_t num_arcs() const { return arcs_.size(); }
+  std::uint32_t arc_tail(std::uint32_t a) const { return arc_tail_[a]; }
+  std::uint32_t arc_head(std::uint32_t a) const { return arcs_[a].target; }
+  RouteId arc_route(std::uint32_t a) const { return arcs_[a].route; }
+  void set_arc_closed(std::uint32_t a, bool closed) { arc_closed_[a] = closed ? 1 : 0; }
+  bool arc_closed(std::uint32_t a) const { return arc_closed_[a] != 0; }
+
+  // --- people
+  /// Adds people (one amount per cohort) at `v`; they move today with its move chance.
+  void add(std::uint32_t v, const double* per_cohort);
+  /// Moves up to `people` from v's queue to its free people, cohorts in proportion; returns the
+  /// number released.
+  double release(std::uint32_t v, double people);
+
+  /// One day of movement. `day` is the day index (conflict decay).
+  void step(int day);
+
+  // --- observations (after step)
+  /// People at v per cohort (free, planned and queued), written to out[0..C).
+  void people_at(std::uint32_t v, double* out) const;
+  double total_at(std::uint32_t v) const;
+  /// People at every location per cohort: out[v * C + k], locations x cohorts.
+  void people_all(double* out) const;
+  /// Queue at v per cohort (C values).
+  const double* queued(std::uint32_t v) const { return held_.data() + v * c_; }
+  double queued_total(std::uint32_t v) const;
+  /// Arrivals during the last step, locations x cohorts.
+  const std::vector<double>& arrivals() const { return arrivals_; }
+  /// People setting off along each route during the last step.
+  const std::vector<double>& route_flow() const { return route_flow_; }
+  double spawned() const { return spawned_; }
+  double departed() const { return departed_; }
+  double in_transit() const;
+  double at_locations() const;
+
+ private:
+  // People who move together: the same place (location or arc), plan and history.
+  struct Packet {
+    std::uint32_t where = 0;      // location, or arc for people travelling
+    std::uint32_t path = kNoPath; // planned path entry
+    std::uint32_t cursor = 0;     // next hop of `path`
+    std::uint32_t admitted = kNoPath;  // route admitted onto today (capacity queue)
+    bool first = false;           // has not finished a link yet (start_on_foot)
+    bool chained = false;         // arrived today with distance to spare: evolve again
+    int hop = 0;                  // hops today
+    double km = 0.0;              // km covered on the arc
+    double moved = 0.0;           // km moved today
+    double recent = 0.0;          // recent travel index after the end of the last day
+    std::size_t at = 0;           // offset of its C amounts
+  };
+  static constexpr std::uint32_t kNoPath = 0xFFFFFFFFu;
+
+  struct Packets {
+    std::vector<Packet> items;
+    std::vector<double> amounts;
+    std::size_t c = 1;
+    // Adds a packet holding `scale` x `src`; skipped when all amounts are 0.
+    void add(Packet p, const double* src, double scale);
+    void clear() {
+      items.clear();
+      amounts.clear();
+    }
+    const double* of(const Packet& p) const { return amounts.data() + p.at; }
+  };
+
+  // Chained movers of a round, summed per location and band of km moved today (dense arrays
+  // with a list of the slots in use, so a round costs what it touches).
+  struct Slots {
+    std::size_t c = 1, bins = 1;
+    double width = 1.0;
+    std::vector<double> amounts, total, moved_sum, recent_sum;
+    std::vector<std::uint8_t> used;
+    std::vector<std::uint32_t> touched;
+    void init(std::size_t locations, std::size_t cohorts, std::size_t num_bins, double bin_km);
+    void add(std::uint32_t v, double moved, double recent, const double* a, double scale);
+    void clear();
+  };
+
+  void compute_scores(int day);
+  bool refresh_cap_mult();
+  void compute_weights();
+  void process(const Packet& p, const double* a, Packets& next, Packets& parked);
+  void begin_move(Packet p, const double* a, double scale, Packets& next, Packets& parked);
+  void take_hop(Packet p, const double* a, double scale, std::uint32_t arc, Packets& next,
+                Packets& parked);
+  void travel(Packet p, const double* a, double scale, std::uint32_t arc, Packets& next);
+  void arrive(const Packet& p, const double* a, double scale, std::uint32_t arc, double moved,
+              double speed, Packets& next);
+  void end_day(const Packet& p, const double* a, double scale, std::uint32_t here, double moved);
+  void resolve_parked(Packets& parked, Packets& next);
+  static void merge(Packets& list, bool on_arcs);
+  static void merge_tail(Packets& list, std::size_t from);
+
+  Network net_;
+  MoveRules move_;
+  std::size_t n_;
+  std::size_t c_;
+  std::span<const Arc> arcs_;
+  std::span<const std::uint32_t> offsets_;
+  std::vector<double> decay_factors_;
+  int decay_interval_;
+
+  std::vector<std::uint8_t> camp_, town_, marker_, foreign_, hold_;
+  std::vector<double> conflict_, movechance_, capacity_, sink_;
+  std::vector<int> time_of_conflict_;
+  std::vector<double> score_, cap_mult_, weight_, total_weight_;
+
+  std::vector<std::uint8_t> arc_closed_;
+  std::vector<std::uint32_t> arc_tail_;
+  std::vector<double> arc_speed_, arc_walk_;
+  std::vector<double> route_capacity_, route_used_;
+  bool has_route_capacity_ = false;
+  PathTable paths_;
+
+  // People resting at locations (per location x cohort), and their mean recent travel index.
+  std::vector<double> fresh_;        // never finished a link (start_on_foot walkers)
+  std::vector<double> free_;         // travelled
+  std::vector<double> free_total_;   // per location
+  std::vector<double> recent_sum_;   // per location: sum of amount x recent over free_
+  std::vector<double> held_;         // queued (reception)
+  Packets planned_;                  // at a location with a planned path
+  Packets transit_;                  // on an arc
+  Slots slots_[2];                   // this round's and the next round's chained movers
+  Slots* next_slots_ = nullptr;
+
+  std::vector<double> count_;        // people at each location (Flee's numAgents)
+  std::vector<double> count_delta_;
+  std::vector<double> arrivals_;
+  std::vector<double> route_flow_;
+  double spawned_ = 0.0;
+  double departed_ = 0.0;
+};
+
+}  // namespace corridor::detail
