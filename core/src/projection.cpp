@@ -1,0 +1,368 @@
+// corridor — a scenario run day by day on the expected-flow engine: events and triggers,
+// reception queues and screening, cohorts, and the daily needs of every site.
+//
+// Design notes:
+// - Closures come from several sources that overlap (a route closed on its own, a location, a
+//   border, a site not yet open or closed to arrivals), so each keeps its own state and an arc is
+//   closed while any of them says so; reopening one never reopens what another still closes.
+// - A displacement adds its people at the place evenly over its days and puts the place in
+//   conflict for those days (Flee's conflict rules: everyone there moves, and it repels), unless
+//   it already is; afterwards the place returns to its own role.
+// - A day: the day's events (the scenario's, reopenings, fired triggers), the displacements'
+//   people, the engine's moves, then screening (each holding site releases up to its daily
+//   throughput from its queue, first come first served, cohorts in proportion), then the
+//   records and the triggers (a trigger's event acts from the next day).
+#include "corridor/projection.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "corridor/error.hpp"
+#include "flow_engine.hpp"
+
+namespace corridor {
+
+SiteNeeds site_needs(double people, bool first_phase, const Planning& planning) {
+  SiteNeeds n;
+  if (!(people > 0.0)) return n;
+  n.water_l = people * planning.water_l;
+  n.covered_m2 = people * planning.covered_m2;
+  n.site_area_m2 = people * planning.site_area_m2;
+  n.kcal = people * planning.kcal;
+  // Facilities are counted for whole people (the expected engine carries fractions: a site
+  // with 0.3 expected people needs no tap), and rounded up.
+  const double whole = std::round(people);
+  auto facilities = [&](double per) { return whole > 0.0 ? std::ceil(whole / per) : 0.0; };
+  n.taps = facilities(planning.people_per_tap);
+  n.toilets = facilities(first_phase ? planning.people_per_toilet_first : planning.people_per_toilet);
+  return n;
+}
+
+namespace {
+
+std::vector<FleeLocation> home_and_abroad(const Network& net) {
+  // Flee's foreign flag: a location whose country differs from the first location's.
+  std::vector<FleeLocation> out(net.num_locations());
+  if (out.empty()) return out;
+  const std::string& home = net.location(0).country;
+  for (std::size_t v = 0; v < out.size(); ++v) {
+    out[v].foreign = net.location(static_cast<LocationId>(v)).country != home;
+  }
+  return out;
+}
+
+class ScenarioRun {
+ public:
+  explicit ScenarioRun(const Scenario& s)
+      : s_(s),
+        net_(s.network),
+        n_(net_.num_locations()),
+        c_(s.cohorts.size()),
+        engine_(net_, s.movement, home_and_abroad(net_), {}, s.cohorts.size()) {
+    const auto routes = net_.routes();
+    route_closed_.resize(routes.size());
+    for (std::size_t r = 0; r < routes.size(); ++r) route_closed_[r] = routes[r].closed ? 1 : 0;
+    loc_closed_.assign(n_, 0);
+    not_open_.assign(n_, 0);
+    no_entry_.assign(n_, 0);
+    in_conflict_by_us_.assign(n_, 0);
+    was_camp_.assign(n_, 0);
+    screening_.resize(n_);
+    first_occupied_.assign(n_, -1);
+    for (std::uint32_t v = 0; v < n_; ++v) {
+      screening_[v] = net_.location(v).screening_per_day;
+      was_camp_[v] = engine_.camp(v) ? 1 : 0;
+    }
+    // Sites that some event or trigger opens are closed until then.
+    auto mark = [&](const Event& e) {
+      if (e.type == EventType::kOpenSite) {
+        for (LocationId v : e.locations) not_open_[v] = 1;
+      }
+    };
+    for (const Event& e : s.events) mark(e);
+    for (const Trigger& t : s.triggers) mark(t.then);
+    for (std::size_t i = 0; i < s.events.size(); ++i) schedule(s.events[i]);
+    fired_.assign(s.triggers.size(), 0);
+  }
+
+  Projection run(const ProjectionOptions& options) {
+    Projection out;
+    out.num_locations = n_;
+    out.num_routes = net_.num_routes();
+    out.cohorts = s_.cohorts;
+    const auto days = static_cast<std::size_t>(s_.days);
+    const std::size_t nc = n_ * c_;
+    out.population.reserve(days * nc);
+    out.arrivals.reserve(days * nc);
+    out.backlog.reserve(days * nc);
+    std::vector<double> people(nc);
+    for (int day = 0; day < s_.days; ++day) {
+      apply_events(day);
+      displace(day);
+      engine_.step(day);
+      std::vector<double> screened(n_, 0.0);
+      for (std::uint32_t v = 0; v < n_; ++v) {
+        // An unlimited throughput (after set_capacity) releases whoever still queues.
+        if (std::isfinite(screening_[v]) || engine_.queued_total(v) > 0.0) {
+          screened[v] = engine_.release(v, screening_[v]);
+        }
+      }
+      // Records.
+      engine_.people_all(people.data());
+      out.population.insert(out.population.end(), people.begin(), people.end());
+      const auto& arr = engine_.arrivals();
+      out.arrivals.insert(out.arrivals.end(), arr.begin(), arr.end());
+      for (std::uint32_t v = 0; v < n_; ++v) {
+        const double* q = engine_.queued(v);
+        out.backlog.insert(out.backlog.end(), q, q + c_);
+      }
+      out.screened.insert(out.screened.end(), screened.begin(), screened.end());
+      const auto& flow = engine_.route_flow();
+      out.route_flow.insert(out.route_flow.end(), flow.begin(), flow.end());
+      for (std::uint32_t v = 0; v < n_; ++v) {
+        double total = 0.0;
+        for (std::size_t k = 0; k < c_; ++k) total += people[v * c_ + k];
+        if (first_occupied_[v] < 0 && std::round(total) >= 1.0) first_occupied_[v] = day;
+        const bool first_phase =
+            first_occupied_[v] < 0 || day - first_occupied_[v] < s_.planning.first_phase_days;
+        const SiteNeeds need = site_needs(total, first_phase, s_.planning);
+        out.water_l.push_back(need.water_l);
+        out.taps.push_back(need.taps);
+        out.toilets.push_back(need.toilets);
+        out.covered_m2.push_back(need.covered_m2);
+        out.site_area_m2.push_back(need.site_area_m2);
+        out.kcal.push_back(need.kcal);
+        out.capacity.push_back(engine_.capacity(v));
+        out.screening_per_day.push_back(screening_[v]);
+        out.open.push_back(not_open_[v] || loc_closed_[v] || no_entry_[v] ? 0 : 1);
+      }
+      const double at = engine_.at_locations();
+      const double transit = engine_.in_transit();
+      const double spawned = engine_.spawned();
+      out.spawned.push_back(spawned);
+      out.at_locations.push_back(at);
+      out.in_transit.push_back(transit);
+      out.departed.push_back(engine_.departed());
+      out.days = day + 1;
+      const double gap = spawned - (at + transit + engine_.departed());
+      if (!(std::abs(gap) <= 1e-9 * std::max(1.0, spawned))) {
+        throw std::logic_error("projection: conservation broken on day " + std::to_string(day) +
+                               ": spawned " + std::to_string(spawned) + ", accounted " +
+                               std::to_string(at + transit + engine_.departed()));
+      }
+      check_triggers(day, people, out);
+      if (options.on_day && !options.on_day(day)) break;
+    }
+    return out;
+  }
+
+ private:
+  struct Displacement {
+    LocationId location;
+    int from;
+    int until;  // exclusive
+    std::vector<double> per_day;  // per cohort
+  };
+
+  void schedule(const Event& e) { timeline_[e.day].push_back(e); }
+
+  void apply_events(int day) {
+    const auto it = timeline_.find(day);
+    if (it == timeline_.end() && day > 0) return;
+    if (it != timeline_.end()) {
+      const std::vector<Event> events = it->second;  // applying may schedule more
+      for (const Event& e : events) apply(e, day);
+    }
+    update_arcs();
+    for (std::uint32_t v = 0; v < n_; ++v) engine_.set_hold(v, std::isfinite(screening_[v]));
+  }
+
+  void reopen_later(const Event& e, EventType type) {
+    if (e.until_day < 0 || e.until_day >= s_.days) return;
+    Event r = e;
+    r.type = type;
+    r.day = e.until_day;
+    r.until_day = -1;
+    r.capacity = std::numeric_limits<double>::quiet_NaN();
+    r.screening_per_day = std::numeric_limits<double>::quiet_NaN();
+    schedule(r);
+  }
+
+  static std::vector<std::string> sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  }
+
+  void apply(const Event& e, int day) {
+    switch (e.type) {
+      case EventType::kDisplacement: {
+        const LocationId v = e.locations.at(0);
+        Displacement d{v, day, day + e.over_days, {}};
+        d.per_day.resize(c_);
+        const std::vector<double>& shares =
+            e.cohort_shares.empty() ? s_.cohort_shares : e.cohort_shares;
+        for (std::size_t k = 0; k < c_; ++k) d.per_day[k] = e.people * shares[k] / e.over_days;
+        displacements_.push_back(std::move(d));
+        if (!(engine_.conflict(v) > 0.0)) {
+          engine_.start_conflict(v, 1.0, day);
+          in_conflict_by_us_[v] = 1;
+        }
+        conflict_until_[v] = std::max(conflict_until_[v], day + e.over_days);
+        break;
+      }
+      case EventType::kCloseRoute:
+        for (RouteId r : e.routes) route_closed_[r] = 1;
+        reopen_later(e, EventType::kReopenRoute);
+        break;
+      case EventType::kReopenRoute:
+        for (RouteId r : e.routes) route_closed_[r] = 0;
+        break;
+      case EventType::kCloseLocation:
+        for (LocationId v : e.locations) loc_closed_[v] = 1;
+        reopen_later(e, EventType::kReopenLocation);
+        break;
+      case EventType::kReopenLocation:
+        for (LocationId v : e.locations) loc_closed_[v] = 0;
+        break;
+      case EventType::kCloseBorder:
+        borders_.push_back(sorted(e.countries));
+        reopen_later(e, EventType::kReopenBorder);
+        break;
+      case EventType::kReopenBorder: {
+        const auto key = sorted(e.countries);
+        borders_.erase(std::remove(borders_.begin(), borders_.end(), key), borders_.end());
+        break;
+      }
+      case EventType::kOpenSite:
+        for (LocationId v : e.locations) {
+          not_open_[v] = 0;
+          no_entry_[v] = 0;
+          set_capacity(v, e);
+        }
+        break;
+      case EventType::kCloseSite:
+        for (LocationId v : e.locations) no_entry_[v] = 1;
+        reopen_later(e, EventType::kOpenSite);
+        break;
+      case EventType::kSetCapacity:
+        for (LocationId v : e.locations) set_capacity(v, e);
+        break;
+    }
+  }
+
+  void set_capacity(LocationId v, const Event& e) {
+    if (!std::isnan(e.capacity)) engine_.set_capacity(v, e.capacity);
+    if (!std::isnan(e.screening_per_day)) screening_[v] = e.screening_per_day;
+  }
+
+  void update_arcs() {
+    const auto locs = net_.locations();
+    for (std::uint32_t a = 0; a < engine_.num_arcs(); ++a) {
+      const std::uint32_t u = engine_.arc_tail(a);
+      const std::uint32_t v = engine_.arc_head(a);
+      bool closed = route_closed_[engine_.arc_route(a)] || loc_closed_[u] || loc_closed_[v] ||
+                    not_open_[u] || not_open_[v] || no_entry_[v];
+      const std::string& cu = locs[u].country;
+      const std::string& cv = locs[v].country;
+      if (!closed && cu != cv) {
+        for (const auto& set : borders_) {
+          const bool iu = std::binary_search(set.begin(), set.end(), cu);
+          const bool iv = std::binary_search(set.begin(), set.end(), cv);
+          if (set.size() == 1 ? (iu || iv) : (iu && iv)) {
+            closed = true;
+            break;
+          }
+        }
+      }
+      engine_.set_arc_closed(a, closed);
+    }
+  }
+
+  void displace(int day) {
+    for (const Displacement& d : displacements_) {
+      if (day >= d.from && day < d.until) engine_.add(d.location, d.per_day.data());
+    }
+    // A place we put in conflict returns to its own role when its displacements end.
+    for (auto it = conflict_until_.begin(); it != conflict_until_.end();) {
+      if (day >= it->second) {
+        const LocationId v = it->first;
+        if (in_conflict_by_us_[v]) {
+          if (was_camp_[v]) {
+            engine_.make_camp(v, false);
+          } else {
+            engine_.end_conflict(v);
+          }
+          in_conflict_by_us_[v] = 0;
+        }
+        it = conflict_until_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void check_triggers(int day, const std::vector<double>& people, Projection& out) {
+    for (std::size_t i = 0; i < s_.triggers.size(); ++i) {
+      if (fired_[i]) continue;
+      const Trigger& t = s_.triggers[i];
+      const LocationId v = t.location;
+      double value = 0.0;
+      switch (t.metric) {
+        case TriggerMetric::kOccupancy: {
+          const double cap = engine_.capacity(v);
+          double total = 0.0;
+          for (std::size_t k = 0; k < c_; ++k) total += people[v * c_ + k];
+          value = std::isfinite(cap) && cap > 0.0 ? total / cap : 0.0;
+          break;
+        }
+        case TriggerMetric::kArrivals:
+          for (std::size_t k = 0; k < c_; ++k) value += engine_.arrivals()[v * c_ + k];
+          break;
+        case TriggerMetric::kBacklog:
+          value = engine_.queued_total(v);
+          break;
+        case TriggerMetric::kPopulation:
+          for (std::size_t k = 0; k < c_; ++k) value += people[v * c_ + k];
+          break;
+      }
+      const bool holds = t.above ? value > t.threshold : value < t.threshold;
+      if (!holds) continue;
+      fired_[i] = 1;
+      out.fired.push_back({i, day, value});
+      if (day + 1 < s_.days) {
+        Event e = t.then;
+        e.day = day + 1;
+        schedule(e);
+      }
+    }
+  }
+
+  const Scenario& s_;
+  Network net_;
+  std::size_t n_;
+  std::size_t c_;
+  detail::FlowEngine engine_;
+  std::vector<std::uint8_t> route_closed_, loc_closed_, not_open_, no_entry_;
+  std::vector<std::uint8_t> in_conflict_by_us_, was_camp_, fired_;
+  std::vector<std::vector<std::string>> borders_;
+  std::vector<double> screening_;
+  std::vector<int> first_occupied_;
+  std::map<int, std::vector<Event>> timeline_;
+  std::vector<Displacement> displacements_;
+  std::map<LocationId, int> conflict_until_;
+};
+
+}  // namespace
+
+Projection run_projection(const Scenario& scenario, const ProjectionOptions& options) {
+  validate(scenario);
+  ScenarioRun run(scenario);
+  return run.run(options);
+}
+
+}  // namespace corridor
