@@ -49,5 +49,6 @@ void register_routing(py::module_& m);
 void register_geo(py::module_& m);
 void register_flee(py::module_& m);
 void register_agents(py::module_& m);
+void register_projection(py::module_& m);
 
 }  // namespace corridor::bindings

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
   corridor::bindings::register_geo(m);
   corridor::bindings::register_flee(m);
   corridor::bindings::register_agents(m);
+  corridor::bindings::register_projection(m);
 }

@@ -1,11 +1,13 @@
 """corridor: migration routes and flows.
 
 A geospatial route network with a fast C++ core, geo I/O over GDAL/OGR and PROJ, and a
-pandas-first Python API. Start with :func:`read_network`.
+pandas-first Python API. Start with :func:`read_network`, or with a contingency
+:class:`Scenario` (``Scenario.from_toml(path).run()`` gives a :class:`Projection`).
 """
 
 from corridor._core import CrsError, Error, InputError, IoError, __version__
 from corridor.network import Network, Route, read_network
+from corridor.scenario import Projection, Scenario
 
 __all__ = [
     "CrsError",
@@ -13,7 +15,9 @@ __all__ = [
     "InputError",
     "IoError",
     "Network",
+    "Projection",
     "Route",
+    "Scenario",
     "__version__",
     "read_network",
 ]

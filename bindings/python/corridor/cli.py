@@ -9,6 +9,9 @@ Subcommands:
     Read a network and print its summary.
 ``corridor flee CASE_DIR --settings simsetting.yml --seed N [--threads N] -o out.csv``
     Run the agent engine on a Flee case and write Flee's out.csv (a drop-in for Flee's run.py).
+``corridor run SCENARIO.toml -o OUTDIR [--engine expected] [--seed N]``
+    Run a contingency scenario and write its projection (GeoPackage, CSVs, summary.md, chart)
+    into OUTDIR, replacing it as a whole, printing the sites over capacity and the backlog.
 """
 
 from __future__ import annotations
@@ -88,9 +91,77 @@ def _cmd_flee(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from corridor.scenario import Scenario
+
+    scenario = Scenario.from_toml(args.scenario)
+    progress = sys.stderr.isatty() and not args.quiet
+    try:
+        projection = scenario.run(engine=args.engine, seed=args.seed, progress=progress)
+    except NotImplementedError as exc:
+        print(f"corridor: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"corridor: interrupted; {args.output} left as it was", file=sys.stderr)
+        return 130
+    written = projection.write(args.output)
+    if not args.quiet:
+        print(_projection_text(projection))
+        for path in written:
+            print(f"wrote {path}")
+    return 0
+
+
+def _projection_text(projection) -> str:
+    import pandas as pd
+
+    summary = projection.summary()
+    dates = projection.dates
+    spawned = float(projection.raw["spawned"][-1]) if projection.days else 0.0
+    first = dates[0].strftime("%Y-%m-%d") if projection.days else "-"
+    last = dates[-1].strftime("%Y-%m-%d") if projection.days else "-"
+    lines = [
+        (
+            f"scenario {projection.name}: {projection.days} days, {first} to {last}, "
+            f"engine {projection.info['engine']}; {spawned:,.0f} people displaced"
+        )
+    ]
+    over = summary[summary["days_over_capacity"] > 0].sort_values("first_over_capacity")
+    if over.empty:
+        lines.append("  over capacity  none")
+    else:
+        lines.append(f"  over capacity  {len(over)} site{'s' if len(over) != 1 else ''}:")
+        for name, row in over.iterrows():
+            peak = row["peak_population"] / row["capacity"] if row["capacity"] > 0 else float("inf")
+            lines.append(
+                f"    {name}: from {row['first_over_capacity']:%Y-%m-%d}, "
+                f"{row['days_over_capacity']} days, peak {row['peak_population']:,.0f} "
+                f"of {row['capacity']:,.0f} places ({peak:.0%})"
+            )
+    backlog = summary[summary["peak_backlog"] > 0].sort_values("peak_backlog", ascending=False)
+    if backlog.empty:
+        lines.append("  peak backlog   none")
+    else:
+        name, row = next(iter(backlog.iterrows()))
+        wait = row["longest_wait_days"]
+        lines.append(
+            f"  peak backlog   {row['peak_backlog']:,.0f} people waiting at {name} on "
+            f"{row['peak_backlog_date']:%Y-%m-%d}"
+            + (f" (longest wait {wait:.1f} days)" if pd.notna(wait) else "")
+        )
+    fired = projection.triggers
+    if not fired.empty:
+        lines.append(f"  triggers fired {len(fired)}:")
+        for row in fired.itertuples(index=False):
+            lines.append(f"    {row.date:%Y-%m-%d} {row.location} {row.metric} {row.value:,.2f}"
+                         f" -> {row.action}")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="corridor", description="Migration routes and flows: networks, routes, layers."
+        prog="corridor",
+        description="Migration routes and flows: networks, routes, layers, scenario projections.",
     )
     parser.add_argument("--version", action="version", version=f"corridor {corridor.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -119,6 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("-o", "--output", required=True, help="out.csv to write (Flee's format)")
     fl.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     fl.set_defaults(func=_cmd_flee)
+
+    rn = sub.add_parser("run", help="run a contingency scenario and write its projection")
+    rn.add_argument("scenario", help="scenario TOML file (see docs/scenario.md)")
+    rn.add_argument("-o", "--output", required=True,
+                    help="output folder (replaced as a whole: projection.gpkg, site_daily.csv, "
+                         "balance.csv, summary.md, busiest_sites.png)")
+    rn.add_argument("--engine", choices=["expected", "agents"], default=None,
+                    help="engine (default: the scenario's, else expected)")
+    rn.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    rn.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    rn.set_defaults(func=_cmd_run)
     return parser
 
 
