@@ -160,6 +160,24 @@ def test_a_trigger_fires_and_opens_the_site(tiny):
     assert "open_site Echo" in p.summary_markdown()
 
 
+def test_the_exercise_plays_its_contingency_plans(exercise_run):
+    """The bundled scenario is a table-top exercise: both of its triggers fire and act."""
+    p = exercise_run
+    fired = p.triggers.set_index("location")
+    assert set(fired.index) == {"Sedra Plain Camp", "Ambrel Reception Centre"}
+    # Sedra Plain Camp fills -> Overflow Site A opens the next day and takes people in.
+    day = int(fired.loc["Sedra Plain Camp", "day"])
+    overflow = site(p, "Overflow Site A")
+    assert not overflow.loc[:day, "open"].any() and overflow.loc[day + 1 :, "open"].all()
+    assert overflow["population"].iloc[-1] > 1000
+    # Ambrel's queue passes 3,000 -> its screening doubles from the next day.
+    day = int(fired.loc["Ambrel Reception Centre", "day"])
+    ambrel = site(p, "Ambrel Reception Centre")
+    assert ambrel.loc[day, "backlog"] > 3000 >= ambrel.loc[day - 1, "backlog"]
+    assert (ambrel.loc[:day, "screening_per_day"] == 350).all()
+    assert (ambrel.loc[day + 1 :, "screening_per_day"] == 700).all()
+
+
 def test_needs_match_sphere_by_hand():
     # 10,000 people at one camp (they all arrive on day 0 and stay: camp_movechance 0).
     locations = pd.DataFrame(

@@ -87,7 +87,7 @@ def test_get_and_set_by_path():
     s = corridor.Scenario.from_toml(SCENARIO)
     assert s.get("events[0].people") == 120000
     assert s.get("events[-1].type") == "reopen_route"
-    assert s.get("triggers[1].then.location") == "Overflow Site B"
+    assert s.get("triggers[1].then.location") == "Ambrel Reception Centre"
     assert s.get("network.routes") == "routes.csv"
     assert s.get("movement.camp_weight", None) is None
     s.set("events[0].people", 150_000)
@@ -284,7 +284,7 @@ def test_core_view_of_the_exercise():
     assert closure["capacity"] is None  # unchanged
     assert core.events[2]["capacity"] == 15000 and core.events[2]["screening_per_day"] == 1500
     trigger = core.triggers[0]
-    assert trigger["location"] == "Idrassa Reception Centre" and trigger["metric"] == "occupancy"
+    assert trigger["location"] == "Sedra Plain Camp" and trigger["metric"] == "occupancy"
     assert trigger["above"] and trigger["threshold"] == 0.9
     assert trigger["then"]["type"] == "open_site" and trigger["then"]["locations"] == [
         "Overflow Site A"
