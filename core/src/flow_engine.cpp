@@ -111,6 +111,10 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
     route_capacity_[r] = routes[r].capacity_per_day;
     if (std::isfinite(route_capacity_[r])) has_route_capacity_ = true;
   }
+  simple_arc_.assign(m, 0);
+  for (std::size_t a = 0; a < m; ++a) {
+    simple_arc_[a] = !std::isfinite(route_capacity_[arcs_[a].route]) && arc_walk_[a] == 0.0;
+  }
   paths_ = build_paths(net_, marker_, move_.awareness_level, move_);
   weight_.assign(paths_.end.size(), 0.0);
   total_weight_.assign(n_, 0.0);
@@ -326,6 +330,7 @@ void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& ne
       return;
     }
     double stay = 0.0;
+    const double sum = std::accumulate(a, a + c_, 0.0);
     for (std::uint32_t e = paths_.first[here]; e < paths_.first[here + 1]; ++e) {
       const double w = weight_[e];
       if (!(w > 0.0)) continue;
@@ -335,10 +340,15 @@ void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& ne
         stay += share;
         continue;
       }
+      const std::uint32_t arc = paths_.hop_arc[paths_.hop_first[e]];
+      if (simple_arc_[arc] && paths_.hop_first[e + 1] - paths_.hop_first[e] == 1) {
+        hop_simple(p, a, sum * share, share, arc);
+        continue;
+      }
       Packet q = p;
       q.path = e;
       q.cursor = 0;
-      take_hop(q, a, share, paths_.hop_arc[paths_.hop_first[e]], next, parked);
+      take_hop(q, a, share, arc, next, parked);
     }
     if (stay > 0.0) end_day(p, a, stay, here, p.moved);
     return;
@@ -364,6 +374,45 @@ void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& ne
     return;
   }
   take_hop(p, a, scale, arc, next, parked);
+}
+
+// take_hop + travel + arrive for the common case, without building packets: a one-hop path over
+// an arc without a daily capacity or walking chance (`people` = the sum of a x scale).
+void FlowEngine::hop_simple(const Packet& p, const double* a, double people, double scale,
+                            std::uint32_t arc) {
+  const std::uint32_t here = p.where;
+  count_delta_[here] -= people;
+  route_flow_[arcs_[arc].route] += people;
+  const double speed =
+      p.first && move_.start_on_foot ? move_.max_walk_speed_km : arc_speed_[arc];
+  const double length = arcs_[arc].distance_km;
+  if (!(speed > length)) {  // still on the arc tonight
+    Packet q;
+    q.where = arc;
+    q.km = speed;
+    q.first = p.first;
+    q.recent = (p.recent + (p.moved + speed) / move_.max_move_speed_km) / 2.0;
+    transit_.add(q, a, scale);
+    return;
+  }
+  const double moved = p.moved + length;
+  const std::uint32_t there = arcs_[arc].target;
+  double* arrived = arrivals_.data() + there * c_;
+  for (std::size_t k = 0; k < c_; ++k) arrived[k] += a[k] * scale;
+  count_delta_[there] += people;
+  if (hold_[there]) {
+    double* queue = held_.data() + there * c_;
+    for (std::size_t k = 0; k < c_; ++k) queue[k] += a[k] * scale;
+    return;
+  }
+  if (moved < speed && p.hop + 1 < kMaxHopsPerDay) {
+    next_slots_->add(there, moved, p.recent, a, scale);
+    return;
+  }
+  double* rest = free_.data() + there * c_;
+  for (std::size_t k = 0; k < c_; ++k) rest[k] += a[k] * scale;
+  free_total_[there] += people;
+  recent_sum_[there] += people * ((p.recent + moved / move_.max_move_speed_km) / 2.0);
 }
 
 void FlowEngine::take_hop(Packet p, const double* a, double scale, std::uint32_t arc,

@@ -126,6 +126,8 @@ class FlowEngine {
   void compute_weights();
   void process(const Packet& p, const double* a, Packets& next, Packets& parked);
   void begin_move(Packet p, const double* a, double scale, Packets& next, Packets& parked);
+  void hop_simple(const Packet& p, const double* a, double people, double scale,
+                  std::uint32_t arc);
   void take_hop(Packet p, const double* a, double scale, std::uint32_t arc, Packets& next,
                 Packets& parked);
   void travel(Packet p, const double* a, double scale, std::uint32_t arc, Packets& next);
@@ -153,6 +155,7 @@ class FlowEngine {
   std::vector<std::uint8_t> arc_closed_;
   std::vector<std::uint32_t> arc_tail_;
   std::vector<double> arc_speed_, arc_walk_;
+  std::vector<std::uint8_t> simple_arc_;  // no daily capacity, no walking chance
   std::vector<double> route_capacity_, route_used_;
   bool has_route_capacity_ = false;
   PathTable paths_;
