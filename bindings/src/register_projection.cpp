@@ -352,11 +352,12 @@ void register_projection(py::module_& m) {
         out["in_transit"] = to_numpy_nd(std::move(r.in_transit), {days}, "in_transit");
         out["spawned"] = to_numpy_nd(std::move(r.spawned), {days}, "spawned");
         out["departed"] = to_numpy_nd(std::move(r.departed), {days}, "departed");
+        out["refugee_debt"] = to_numpy_nd(std::move(r.refugee_debt), {days}, "refugee_debt");
         return out;
       },
       py::arg("case"), py::arg("on_day") = py::none(),
       "Runs the expected-flow engine on a Flee case; returns per-day people (population: days "
-      "x locations, in_transit, spawned, departed), like run_agents.");
+      "x locations, in_transit, spawned, departed, refugee_debt), like run_agents.");
 }
 
 }  // namespace corridor::bindings

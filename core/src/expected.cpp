@@ -56,16 +56,13 @@ class ExpectedRun {
       spawn(day);
       enact_closures(day);
       engine_.step(day);
-      double at = 0.0;
-      for (std::uint32_t v = 0; v < n_; ++v) {
-        const double x = engine_.total_at(v);
-        result.population.push_back(x);
-      }
-      at = engine_.at_locations();
+      for (std::uint32_t v = 0; v < n_; ++v) result.population.push_back(engine_.total_at(v));
+      const double at = engine_.at_locations();
       const double transit = engine_.in_transit();
       result.in_transit.push_back(transit);
       result.spawned.push_back(engine_.spawned());
       result.departed.push_back(engine_.departed());
+      result.refugee_debt.push_back(static_cast<double>(refugee_debt_));
       result.days = day + 1;
       const double spawned = engine_.spawned();
       const double gap = spawned - (at + transit + engine_.departed());

@@ -127,3 +127,35 @@ def test_cli_flee(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "averaged relative difference" in res.stdout
     assert out.exists() and len(out.read_text().splitlines()) == 301
+
+
+def test_expected_engine_on_a_flee_case(tmp_path):
+    """The expected engine: conserved to 1e-9, close to the agents' mean and to the data."""
+    case = load("ssudan2013")
+    expected = flee.run(case, engine="expected", progress=False)
+    assert expected.engine == "expected" and "expected" in repr(expected)
+    b = expected.balance()
+    gap = (b["spawned"] - b["at_locations"] - b["in_transit"] - b["departed"]).abs()
+    assert (gap <= 1e-9 * b["spawned"].clip(lower=1)).all()
+    # Flee's own metric against UNHCR data: the expectation of the agents' error, roughly.
+    agents = [flee.run(case, seed=s, progress=False) for s in range(3)]
+    assert abs(expected.error() - mean(a.error() for a in agents)) < 0.03
+    # Camp counts within 0.05 (averaged relative difference) of the agents' mean.
+    sim = expected.camps().xs("sim", axis=1, level="series").to_numpy()
+    avg = np.mean([a.camps().xs("sim", axis=1, level="series").to_numpy() for a in agents], axis=0)
+    totals = avg.sum(axis=1)
+    ard = (np.abs(sim - avg).sum(axis=1)[totals > 0] / totals[totals > 0]).mean()
+    assert ard < 0.05
+    assert expected.to_xarray().attrs["engine"] == "expected"
+    assert expected.to_flee_csv(tmp_path / "out.csv").exists()
+
+
+def test_cli_flee_expected(tmp_path):
+    out = tmp_path / "out.csv"
+    res = subprocess.run(
+        [sys.executable, "-m", "corridor", "flee", str(FLEE / "mali2012"), "--settings",
+         str(SETTINGS), "--engine", "expected", "-o", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    assert out.exists() and len(out.read_text().splitlines()) == 301

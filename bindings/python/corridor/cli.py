@@ -7,7 +7,7 @@ Subcommands:
     extension: .gpkg, .geojson, .fgb, .shp, .csv), printing a summary.
 ``corridor info LOCATIONS ROUTES``
     Read a network and print its summary.
-``corridor flee CASE_DIR --settings simsetting.yml --seed N [--threads N] -o out.csv``
+``corridor flee CASE_DIR --settings simsetting.yml --seed N [--threads N] [--engine expected] -o out.csv``
     Run the agent engine on a Flee case and write Flee's out.csv (a drop-in for Flee's run.py).
 ``corridor run SCENARIO.toml -o OUTDIR [--engine expected] [--seed N]``
     Run a contingency scenario and write its projection (GeoPackage, CSVs, summary.md, chart)
@@ -79,7 +79,9 @@ def _cmd_flee(args: argparse.Namespace) -> int:
 
     case = flee.load_case(args.case_dir, settings=args.settings, days=args.days, compat=args.compat)
     progress = sys.stderr.isatty() and not args.quiet
-    result = flee.run(case, seed=args.seed, threads=args.threads, progress=progress)
+    result = flee.run(
+        case, seed=args.seed, threads=args.threads, progress=progress, engine=args.engine
+    )
     written = result.to_flee_csv(args.output)
     if not args.quiet:
         print(
@@ -184,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--settings", default=None, help="simsetting.yml (default: CASE_DIR/simsetting.yml)")
     fl.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     fl.add_argument("--threads", type=int, default=None, help="worker threads (default: all cores)")
+    fl.add_argument(
+        "--engine",
+        choices=["agents", "expected"],
+        default="agents",
+        help="agents (default) or the deterministic expected-flow engine",
+    )
     fl.add_argument("--days", type=int, default=None, help="simulated days (default: sim_period.csv)")
     fl.add_argument("--compat", choices=["flee-3.1"], default=None,
                     help="run as PyPI Flee 3.1's run.py does (no conflicts.csv, no capacity_scaling)")

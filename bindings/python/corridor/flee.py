@@ -172,36 +172,53 @@ def _progress_bar(total: int, enabled: bool, desc: str):
     return tqdm(total=total, desc=desc, unit="day", leave=False)
 
 
-def run(case: FleeCase, seed: int = 0, threads: int | None = None, progress: bool = True) -> AgentRun:
-    """Run corridor's agent engine on a case.
+def run(
+    case: FleeCase,
+    seed: int = 0,
+    threads: int | None = None,
+    progress: bool = True,
+    engine: str = "agents",
+) -> AgentRun:
+    """Run one of corridor's engines on a case.
 
     Parameters
     ----------
     case : FleeCase
     seed : int
-        The same case and seed give the same result, whatever ``threads``.
+        The same case and seed give the same result, whatever ``threads`` (agents only).
     threads : int, optional
-        Worker threads (all cores by default).
+        Worker threads (all cores by default; agents only).
     progress : bool
         Show a progress bar (a notebook widget in Jupyter, text in a terminal).
+    engine : {"agents", "expected"}
+        ``"agents"``: Flee's rules on individual agents; ``"expected"``: the same rules on
+        expected numbers of people (deterministic, fractions of people; docs/expected.md).
     """
-    bar = _progress_bar(case.days, progress, f"{case.name} seed {seed}")
+    if engine not in ("agents", "expected"):
+        raise _core.InputError(f"engine must be 'agents' or 'expected', got {engine!r}")
+    label = f"{case.name} seed {seed}" if engine == "agents" else f"{case.name} expected"
+    bar = _progress_bar(case.days, progress, label)
     on_day = None if bar is None else (lambda day: bar.update(1))
     try:
-        out = _core.run_agents(case._core, int(seed), int(threads or 0), on_day)
+        if engine == "agents":
+            out = _core.run_agents(case._core, int(seed), int(threads or 0), on_day)
+        else:
+            out = _core.run_expected(case._core, on_day)
     finally:
         if bar is not None:
             bar.close()
-    return AgentRun(case=case, seed=int(seed), raw=out)
+    return AgentRun(case=case, seed=int(seed), raw=out, engine=engine)
 
 
 @dataclass(eq=False)
 class AgentRun:
-    """The result of an agent run: counts per day and location, and Flee's metric."""
+    """The result of a run on a Flee case (agents, or expected numbers of people with
+    ``engine="expected"``): counts per day and location, and Flee's metric."""
 
     case: FleeCase
     seed: int
     raw: dict[str, Any]
+    engine: str = "agents"
 
     @property
     def days(self) -> int:
@@ -229,13 +246,14 @@ class AgentRun:
 
     def balance(self) -> pd.DataFrame:
         """The conservation account per day: spawned = at_locations + in_transit + departed."""
-        at = self.raw["population"].sum(axis=1, dtype=np.int64)
+        kind = np.int64 if self.engine == "agents" else float
+        at = self.raw["population"].sum(axis=1, dtype=kind)
         return pd.DataFrame(
             {
-                "spawned": self.raw["spawned"].astype(np.int64),
+                "spawned": self.raw["spawned"].astype(kind),
                 "at_locations": at,
-                "in_transit": self.raw["in_transit"].astype(np.int64),
-                "departed": self.raw["departed"].astype(np.int64),
+                "in_transit": self.raw["in_transit"].astype(kind),
+                "departed": self.raw["departed"].astype(kind),
             },
             index=self.dates,
         )
@@ -278,7 +296,7 @@ class AgentRun:
                 "kind": ("location", loc["kind"].astype(str).to_numpy(dtype=object)),
                 "country": ("location", loc["country"].to_numpy(dtype=object)),
             },
-            attrs={"case": self.case.name, "seed": self.seed, "engine": "agents"},
+            attrs={"case": self.case.name, "seed": self.seed, "engine": self.engine},
         )
 
     def to_flee_frame(self) -> pd.DataFrame:
@@ -290,20 +308,20 @@ class AgentRun:
         for name in [self.case.camps[i] for i in order]:
             sim = camps[(name, "sim")].to_numpy()
             data = camps[(name, "data")].to_numpy()
-            frame[f"{name} sim"] = sim.astype(np.int64)
+            frame[f"{name} sim"] = np.round(sim).astype(np.int64)
             frame[f"{name} data"] = np.round(data).astype(np.int64)
             rel = np.divide(np.abs(sim - data), data, out=np.zeros_like(sim), where=data > 0)
             frame[f"{name} error"] = np.round(rel, 4)
         in_camps_data = camps.xs("data", axis=1, level="series").sum(axis=1).to_numpy()
         in_camps_sim = camps.xs("sim", axis=1, level="series").sum(axis=1).to_numpy()
         # Flee's "raw UNHCR refugee count" is the cumulative count it spawned from the data.
-        raw = self.raw["spawned"].astype(np.int64)
+        raw = np.round(self.raw["spawned"]).astype(np.int64)
         abs_diff = (camps.xs("sim", axis=1, level="series") - camps.xs("data", axis=1, level="series")).abs()
         frame["Total error"] = abs_diff.sum(axis=1).to_numpy() / np.maximum(raw, 1)
         frame["refugees in camps (UNHCR)"] = np.round(in_camps_data).astype(np.int64)
-        frame["total refugees (simulation)"] = (self.raw["spawned"] - self.raw["departed"]).astype(np.int64)
+        frame["total refugees (simulation)"] = np.round(self.raw["spawned"] - self.raw["departed"]).astype(np.int64)
         frame["raw UNHCR refugee count"] = raw
-        frame["refugees in camps (simulation)"] = in_camps_sim.astype(np.int64)
+        frame["refugees in camps (simulation)"] = np.round(in_camps_sim).astype(np.int64)
         frame["refugee_debt"] = np.round(self.raw["refugee_debt"]).astype(np.int64)
         return frame
 
@@ -322,7 +340,9 @@ class AgentRun:
 
     def __repr__(self) -> str:
         return (
-            f"<corridor.flee.AgentRun {self.case.name!r} seed {self.seed}: {self.days} days, "
-            f"{int(self.raw['spawned'][-1]) if self.days else 0:,} agents, "
+            f"<corridor.flee.AgentRun {self.case.name!r} "
+            f"{'seed ' + str(self.seed) if self.engine == 'agents' else 'expected'}: {self.days} days, "
+            f"{int(round(self.raw['spawned'][-1])) if self.days else 0:,} "
+            f"{'agents' if self.engine == 'agents' else 'people'}, "
             f"error {self.error():.3f} (rescaled {self.error(True):.3f})>"
         )

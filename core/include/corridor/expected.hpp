@@ -30,6 +30,8 @@ struct ExpectedResult {
   std::vector<double> in_transit;
   std::vector<double> spawned;
   std::vector<double> departed;
+  /// Per day: Flee's refugee debt (data decreases not yet offset by increases).
+  std::vector<double> refugee_debt;
 };
 
 /// Runs a Flee case with the expected-flow engine. Conservation holds every day to 1e-9
