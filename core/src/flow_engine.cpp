@@ -111,6 +111,10 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
     route_capacity_[r] = routes[r].capacity_per_day;
     if (std::isfinite(route_capacity_[r])) has_route_capacity_ = true;
   }
+  starters_.assign(2 * m * c_, 0.0);
+  starters_total_.assign(2 * m, 0.0);
+  starters_recent_.assign(2 * m, 0.0);
+  starters_used_.assign(2 * m, 0);
   simple_arc_.assign(m, 0);
   for (std::size_t a = 0; a < m; ++a) {
     simple_arc_[a] = !std::isfinite(route_capacity_[arcs_[a].route]) && arc_walk_[a] == 0.0;
@@ -386,13 +390,16 @@ void FlowEngine::hop_simple(const Packet& p, const double* a, double people, dou
   const double speed =
       p.first && move_.start_on_foot ? move_.max_walk_speed_km : arc_speed_[arc];
   const double length = arcs_[arc].distance_km;
-  if (!(speed > length)) {  // still on the arc tonight
-    Packet q;
-    q.where = arc;
-    q.km = speed;
-    q.first = p.first;
-    q.recent = (p.recent + (p.moved + speed) / move_.max_move_speed_km) / 2.0;
-    transit_.add(q, a, scale);
+  if (!(speed > length)) {  // still on the arc tonight: with today's other starters on it
+    const std::size_t slot = 2 * static_cast<std::size_t>(arc) + (p.first ? 1 : 0);
+    if (!starters_used_[slot]) {
+      starters_used_[slot] = 1;
+      starters_touched_.push_back(static_cast<std::uint32_t>(slot));
+    }
+    double* x = starters_.data() + slot * c_;
+    for (std::size_t k = 0; k < c_; ++k) x[k] += a[k] * scale;
+    starters_total_[slot] += people;
+    starters_recent_[slot] += people * ((p.recent + (p.moved + speed) / move_.max_move_speed_km) / 2.0);
     return;
   }
   const double moved = p.moved + length;
@@ -731,8 +738,8 @@ void FlowEngine::step(int day) {
     round.clear();
     std::swap(round, next);
     next_slots_ = &now == &slots_[0] ? &slots_[1] : &slots_[0];
-    // Slots in a fixed order (the order of the touched list depends on nothing but the input,
-    // but sorting makes it independent of how the previous round visited them too).
+    // In slot order the dense arrays are read front to back (the touched list's own order
+    // would do for determinism, but scatters the reads).
     std::sort(now.touched.begin(), now.touched.end());
     for (const std::uint32_t slot : now.touched) {
       Packet p;
@@ -772,6 +779,23 @@ void FlowEngine::step(int day) {
     count_[v] -= gone;
     departed_ += gone;
   }
+  // Today's starters on each arc (all at the same km: a first link walked, or a day's speed)
+  // join the people on the routes; the few who set off through packets are merged with them.
+  for (const std::uint32_t slot : starters_touched_) {
+    const double people = starters_total_[slot];
+    if (people > 0.0) {
+      Packet q;
+      q.where = slot / 2;
+      q.first = (slot & 1u) != 0;
+      q.km = q.first && move_.start_on_foot ? move_.max_walk_speed_km : arc_speed_[q.where];
+      q.recent = starters_recent_[slot] / people;
+      transit_.add(q, starters_.data() + static_cast<std::size_t>(slot) * c_, 1.0);
+    }
+    std::fill_n(starters_.data() + static_cast<std::size_t>(slot) * c_, c_, 0.0);
+    starters_total_[slot] = starters_recent_[slot] = 0.0;
+    starters_used_[slot] = 0;
+  }
+  starters_touched_.clear();
   merge_tail(transit_, still_on_arcs);  // those who set off today
   merge(planned_, false);
 }

@@ -168,6 +168,11 @@ class FlowEngine {
   std::vector<double> held_;         // queued (reception)
   Packets planned_;                  // at a location with a planned path
   Packets transit_;                  // on an arc
+  // People setting off today along each arc who will still be on it tonight (simple moves),
+  // per arc x {travelled, first link}: amounts (x C), totals and sums of recent x amount.
+  std::vector<double> starters_, starters_total_, starters_recent_;
+  std::vector<std::uint8_t> starters_used_;
+  std::vector<std::uint32_t> starters_touched_;
   Slots slots_[2];                   // this round's and the next round's chained movers
   Slots* next_slots_ = nullptr;
 
