@@ -633,11 +633,8 @@ void FlowEngine::Slots::init(std::size_t locations, std::size_t cohorts, std::si
   c = cohorts;
   bins = num_bins;
   width = bin_km;
-  amounts.assign(locations * bins * c, 0.0);
-  total.assign(locations * bins, 0.0);
-  moved_sum.assign(locations * bins, 0.0);
-  recent_sum.assign(locations * bins, 0.0);
-  used.assign(locations * bins, 0);
+  stride = 3 + c;
+  data.assign(locations * bins * stride, 0.0);
 }
 
 void FlowEngine::Slots::add(std::uint32_t v, double moved, double recent, const double* a,
@@ -647,23 +644,16 @@ void FlowEngine::Slots::add(std::uint32_t v, double moved, double recent, const 
   if (!(sum > 0.0)) return;
   const auto b = std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
   const std::size_t slot = v * bins + b;
-  if (!used[slot]) {
-    used[slot] = 1;
-    touched.push_back(static_cast<std::uint32_t>(slot));
-  }
-  double* x = amounts.data() + slot * c;
-  for (std::size_t k = 0; k < c; ++k) x[k] += a[k] * scale;
-  total[slot] += sum;
-  moved_sum[slot] += sum * moved;
-  recent_sum[slot] += sum * recent;
+  double* x = data.data() + slot * stride;
+  if (x[0] == 0.0) touched.push_back(static_cast<std::uint32_t>(slot));
+  x[0] += sum;
+  x[1] += sum * moved;
+  x[2] += sum * recent;
+  for (std::size_t k = 0; k < c; ++k) x[3 + k] += a[k] * scale;
 }
 
 void FlowEngine::Slots::clear() {
-  for (const std::uint32_t slot : touched) {
-    std::fill_n(amounts.data() + slot * c, c, 0.0);
-    total[slot] = moved_sum[slot] = recent_sum[slot] = 0.0;
-    used[slot] = 0;
-  }
+  for (const std::uint32_t slot : touched) std::fill_n(data.data() + slot * stride, stride, 0.0);
   touched.clear();
 }
 
@@ -746,9 +736,10 @@ void FlowEngine::step(int day) {
       p.where = static_cast<std::uint32_t>(slot / now.bins);
       p.chained = true;
       p.hop = hop;
-      p.moved = now.moved_sum[slot] / now.total[slot];
-      p.recent = now.recent_sum[slot] / now.total[slot];
-      process(p, now.amounts.data() + slot * c_, next, parked);
+      const double* x = now.data.data() + static_cast<std::size_t>(slot) * now.stride;
+      p.moved = x[1] / x[0];
+      p.recent = x[2] / x[0];
+      process(p, x + 3, next, parked);
     }
     now.clear();
     for (const Packet& p : round.items) process(p, round.of(p), next, parked);

@@ -110,11 +110,12 @@ class FlowEngine {
 
   // Chained movers of a round, summed per location and band of km moved today (dense arrays
   // with a list of the slots in use, so a round costs what it touches).
+  // One record per slot, in one array so an addition touches one cache line: the total, the
+  // sums of amount x km moved and of amount x recent index, then the C amounts.
   struct Slots {
-    std::size_t c = 1, bins = 1;
+    std::size_t c = 1, bins = 1, stride = 4;
     double width = 1.0;
-    std::vector<double> amounts, total, moved_sum, recent_sum;
-    std::vector<std::uint8_t> used;
+    std::vector<double> data;
     std::vector<std::uint32_t> touched;
     void init(std::size_t locations, std::size_t cohorts, std::size_t num_bins, double bin_km);
     void add(std::uint32_t v, double moved, double recent, const double* a, double scale);
