@@ -1,5 +1,5 @@
-// corridor._core — contingency scenarios and projections, and the expected-flow engine on Flee
-// cases.
+// corridor._core — contingency scenarios and projections (on either engine), and the
+// expected-flow engine on Flee cases.
 //
 // Design notes:
 // - The Python package keeps a scenario as a dict mirroring the TOML file and hands its TOML
@@ -15,6 +15,7 @@
 //   that holds them pickles as plain arrays.
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -288,9 +289,13 @@ void register_projection(py::module_& m) {
 
   m.def(
       "run_projection",
-      [](const Scenario& scenario, const py::object& on_day) {
+      [](const Scenario& scenario, const py::object& on_day, const std::string& engine,
+         const std::optional<std::uint64_t>& seed, unsigned threads) {
         DayCallback callback{on_day};
         ProjectionOptions options;
+        options.engine = engine;
+        options.seed = seed;
+        options.threads = threads;
         options.on_day = [&callback](int day) { return callback(day); };
         Projection r;
         {
@@ -300,11 +305,14 @@ void register_projection(py::module_& m) {
         if (callback.python_error) throw py::error_already_set();
         return projection_dict(std::move(r));
       },
-      py::arg("scenario"), py::arg("on_day") = py::none(),
-      "Runs a scenario with the expected-flow engine; returns a dict of arrays (population, "
-      "arrivals, backlog: days x locations x cohorts; screened, capacity, screening_per_day, "
-      "open and the needs: days x locations; route_flow: days x routes; the conservation "
-      "account per day; fired triggers).");
+      py::arg("scenario"), py::arg("on_day") = py::none(), py::arg("engine") = "expected",
+      py::arg("seed") = py::none(), py::arg("threads") = 0,
+      "Runs a scenario on an engine ('expected': expected numbers of people; 'agents': whole "
+      "people, one run per `seed`, None = the scenario's; `threads` 0 = all cores, the same "
+      "result for any); returns a dict of arrays (population, arrivals, backlog: days x "
+      "locations x cohorts; screened, capacity, screening_per_day, open and the needs: days x "
+      "locations; route_flow: days x routes; the conservation account per day; fired "
+      "triggers).");
 
   m.def(
       "site_needs",

@@ -53,6 +53,7 @@ enum class Purpose : std::uint32_t {
   kChain = 8,       // move roll when arriving mid-day (index: hop of the day)
   kSink = 9,        // camps_are_sinks roll at the end of a day of travel
   kQueue = 10,      // priority in a route's daily capacity queue (index: hop)
+  kRelease = 11,    // next move / removal day after leaving a reception queue
 };
 
 /// The random stream of one seed: draw(agent, day, purpose, index) -> 4 words.

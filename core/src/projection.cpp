@@ -1,7 +1,16 @@
-// corridor — a scenario run day by day on the expected-flow engine: events and triggers,
-// reception queues and screening, cohorts, and the daily needs of every site.
+// corridor — a scenario run day by day on either engine: events and triggers, reception
+// queues and screening, cohorts, and the daily needs of every site.
 //
 // Design notes:
+// - One driver, two engines. ScenarioRun is a template over the engine: the expected-flow engine
+//   (flow_engine.hpp, fractions of people) and the agent engine (agent_engine.hpp, whole
+//   agents) share one control surface, so the scenario's logic exists once and the engine's
+//   calls are direct (no virtual call). Where the agent engine needs whole numbers the driver
+//   makes them (kWholePeople): a displacement's cohort totals are its people rounded and shared
+//   out by largest remainders, and day j of n adds floor(total x j / n) - floor(total x (j-1) / n)
+//   of each, in integers, so the days add up to the total exactly; a site's screening releases
+//   floor(credit) people a day, where the credit is the day's throughput plus the fraction left
+//   over from the day before (unused whole places are not saved up).
 // - Closures come from several sources that overlap (a route closed on its own, a location, a
 //   border, a site not yet open or closed to arrivals), so each keeps its own state and an arc is
 //   closed while any of them says so; reopening one never reopens what another still closes.
@@ -16,11 +25,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
+#include "agent_engine.hpp"
 #include "corridor/error.hpp"
 #include "flow_engine.hpp"
 
@@ -55,14 +68,59 @@ std::vector<FleeLocation> home_and_abroad(const Network& net) {
   return out;
 }
 
+detail::FlowEngine make_engine(std::type_identity<detail::FlowEngine>, const Scenario& s,
+                               const ProjectionOptions&) {
+  return detail::FlowEngine(s.network, s.movement, home_and_abroad(s.network), {},
+                            s.cohorts.size());
+}
+
+detail::AgentEngine make_engine(std::type_identity<detail::AgentEngine>, const Scenario& s,
+                                const ProjectionOptions& options) {
+  return detail::AgentEngine(s.network, s.movement, home_and_abroad(s.network), {},
+                             s.cohorts.size(), s.days, options.seed.value_or(s.seed),
+                             options.threads);
+}
+
+// A displacement's whole people per cohort: people rounded, shared out by the shares with the
+// largest-remainder method (so the cohorts add up to the rounded total).
+std::vector<std::uint64_t> whole_cohorts(double people, const std::vector<double>& shares) {
+  const auto total = static_cast<std::uint64_t>(std::llround(people));
+  const double sum = std::accumulate(shares.begin(), shares.end(), 0.0);
+  std::vector<std::uint64_t> out(shares.size(), 0);
+  std::vector<double> rest(shares.size(), 0.0);
+  std::uint64_t given = 0;
+  for (std::size_t k = 0; k < shares.size(); ++k) {
+    const double quota = sum > 0.0 ? static_cast<double>(total) * shares[k] / sum : 0.0;
+    out[k] = static_cast<std::uint64_t>(std::floor(quota));
+    rest[k] = quota - std::floor(quota);
+    given += out[k];
+  }
+  std::vector<std::size_t> order(shares.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t x, std::size_t y) { return rest[x] > rest[y]; });
+  for (std::size_t i = 0; given < total && i < order.size(); ++i, ++given) ++out[order[i]];
+  for (std::size_t i = order.size(); given > total && i-- > 0;) {  // rounding past the total
+    if (out[order[i]] > 0) {
+      --out[order[i]];
+      --given;
+    }
+  }
+  return out;
+}
+
+template <class Engine>
 class ScenarioRun {
+  // The agent engine counts whole agents: the driver hands it whole numbers.
+  static constexpr bool kWholePeople = std::is_same_v<Engine, detail::AgentEngine>;
+
  public:
-  explicit ScenarioRun(const Scenario& s)
+  ScenarioRun(const Scenario& s, const ProjectionOptions& options)
       : s_(s),
         net_(s.network),
         n_(net_.num_locations()),
         c_(s.cohorts.size()),
-        engine_(net_, s.movement, home_and_abroad(net_), {}, s.cohorts.size()) {
+        engine_(make_engine(std::type_identity<Engine>{}, s, options)) {
     const auto routes = net_.routes();
     route_closed_.resize(routes.size());
     for (std::size_t r = 0; r < routes.size(); ++r) route_closed_[r] = routes[r].closed ? 1 : 0;
@@ -87,6 +145,7 @@ class ScenarioRun {
     for (const Trigger& t : s.triggers) mark(t.then);
     for (std::size_t i = 0; i < s.events.size(); ++i) schedule(s.events[i]);
     fired_.assign(s.triggers.size(), 0);
+    credit_.assign(n_, 0.0);
   }
 
   Projection run(const ProjectionOptions& options) {
@@ -108,7 +167,13 @@ class ScenarioRun {
       for (std::uint32_t v = 0; v < n_; ++v) {
         // An unlimited throughput (after set_capacity) releases whoever still queues.
         if (std::isfinite(screening_[v]) || engine_.queued_total(v) > 0.0) {
-          screened[v] = engine_.release(v, screening_[v]);
+          double throughput = screening_[v];
+          if (kWholePeople && std::isfinite(throughput)) {
+            credit_[v] += throughput;
+            throughput = std::floor(credit_[v]);
+            credit_[v] -= throughput;
+          }
+          screened[v] = engine_.release(v, throughput);
         }
       }
       // Records.
@@ -140,19 +205,21 @@ class ScenarioRun {
         out.screening_per_day.push_back(screening_[v]);
         out.open.push_back(not_open_[v] || loc_closed_[v] || no_entry_[v] ? 0 : 1);
       }
-      const double at = engine_.at_locations();
-      const double transit = engine_.in_transit();
-      const double spawned = engine_.spawned();
+      const auto at = static_cast<double>(engine_.at_locations());
+      const auto transit = static_cast<double>(engine_.in_transit());
+      const auto spawned = static_cast<double>(engine_.spawned());
+      const auto departed = static_cast<double>(engine_.departed());
       out.spawned.push_back(spawned);
       out.at_locations.push_back(at);
       out.in_transit.push_back(transit);
-      out.departed.push_back(engine_.departed());
+      out.departed.push_back(departed);
       out.days = day + 1;
-      const double gap = spawned - (at + transit + engine_.departed());
+      // Exact with agents (whole numbers); to rounding with expected people.
+      const double gap = spawned - (at + transit + departed);
       if (!(std::abs(gap) <= 1e-9 * std::max(1.0, spawned))) {
         throw std::logic_error("projection: conservation broken on day " + std::to_string(day) +
                                ": spawned " + std::to_string(spawned) + ", accounted " +
-                               std::to_string(at + transit + engine_.departed()));
+                               std::to_string(at + transit + departed));
       }
       check_triggers(day, people, out);
       if (options.on_day && !options.on_day(day)) break;
@@ -165,7 +232,8 @@ class ScenarioRun {
     LocationId location;
     int from;
     int until;  // exclusive
-    std::vector<double> per_day;  // per cohort
+    std::vector<double> per_day;       // per cohort (expected people)
+    std::vector<std::uint64_t> whole;  // per cohort: the total (whole people)
   };
 
   void schedule(const Event& e) { timeline_[e.day].push_back(e); }
@@ -202,11 +270,12 @@ class ScenarioRun {
     switch (e.type) {
       case EventType::kDisplacement: {
         const LocationId v = e.locations.at(0);
-        Displacement d{v, day, day + e.over_days, {}};
+        Displacement d{v, day, day + e.over_days, {}, {}};
         d.per_day.resize(c_);
         const std::vector<double>& shares =
             e.cohort_shares.empty() ? s_.cohort_shares : e.cohort_shares;
         for (std::size_t k = 0; k < c_; ++k) d.per_day[k] = e.people * shares[k] / e.over_days;
+        if (kWholePeople) d.whole = whole_cohorts(e.people, shares);
         displacements_.push_back(std::move(d));
         if (!(engine_.conflict(v) > 0.0)) {
           engine_.start_conflict(v, 1.0, day);
@@ -284,8 +353,20 @@ class ScenarioRun {
   }
 
   void displace(int day) {
+    std::vector<double> today(c_);
     for (const Displacement& d : displacements_) {
-      if (day >= d.from && day < d.until) engine_.add(d.location, d.per_day.data());
+      if (day < d.from || day >= d.until) continue;
+      if constexpr (kWholePeople) {
+        // Day j of n: floor(total x j / n) - floor(total x (j - 1) / n), in integers.
+        const auto n = static_cast<std::uint64_t>(d.until - d.from);
+        const auto j = static_cast<std::uint64_t>(day - d.from + 1);
+        for (std::size_t k = 0; k < c_; ++k) {
+          today[k] = static_cast<double>(d.whole[k] * j / n - d.whole[k] * (j - 1) / n);
+        }
+        engine_.add(d.location, today.data());
+      } else {
+        engine_.add(d.location, d.per_day.data());
+      }
     }
     // A place we put in conflict returns to its own role when its displacements end.
     for (auto it = conflict_until_.begin(); it != conflict_until_.end();) {
@@ -346,11 +427,12 @@ class ScenarioRun {
   Network net_;
   std::size_t n_;
   std::size_t c_;
-  detail::FlowEngine engine_;
+  Engine engine_;
   std::vector<std::uint8_t> route_closed_, loc_closed_, not_open_, no_entry_;
   std::vector<std::uint8_t> in_conflict_by_us_, was_camp_, fired_;
   std::vector<std::vector<std::string>> borders_;
   std::vector<double> screening_;
+  std::vector<double> credit_;  // whole people: screening's fraction carried to the next day
   std::vector<int> first_occupied_;
   std::map<int, std::vector<Event>> timeline_;
   std::vector<Displacement> displacements_;
@@ -361,7 +443,31 @@ class ScenarioRun {
 
 Projection run_projection(const Scenario& scenario, const ProjectionOptions& options) {
   validate(scenario);
-  ScenarioRun run(scenario);
+  const std::string where = scenario.source.empty() ? "scenario" : scenario.source;
+  if (options.engine == "expected") {
+    ScenarioRun<detail::FlowEngine> run(scenario, options);
+    return run.run(options);
+  }
+  if (options.engine != "agents") {
+    throw InputError(where + ": engine: unknown engine '" + options.engine +
+                     "' (expected 'expected' or 'agents')");
+  }
+  if (scenario.cohorts.size() > 256) {
+    throw InputError(where + ": cohorts: " + std::to_string(scenario.cohorts.size()) +
+                     " cohorts; the agent engine carries at most 256");
+  }
+  // Every agent is kept (ids are 32 bits): count them before starting.
+  double people = 0.0;
+  auto count = [&](const Event& e) {
+    if (e.type == EventType::kDisplacement) people += std::round(e.people);
+  };
+  for (const Event& e : scenario.events) count(e);
+  for (const Trigger& t : scenario.triggers) count(t.then);
+  if (people > 4294967293.0) {
+    throw InputError(where + ": the displacements move " + std::to_string(std::llround(people)) +
+                     " people; the agent engine holds at most 4,294,967,293 agents");
+  }
+  ScenarioRun<detail::AgentEngine> run(scenario, options);
   return run.run(options);
 }
 

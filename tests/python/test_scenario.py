@@ -255,14 +255,20 @@ def test_toml_syntax_error_names_file_and_line(tmp_path):
 
 def test_engines(tiny):
     s = tiny_scenario(tiny)
-    with pytest.raises(NotImplementedError, match="corridor.flee.run"):
-        s.run(engine="agents")
+    assert s.run(progress=False).info["engine"] == "expected"
+    p = s.run(engine="agents", seed=4, progress=False)
+    assert (p.info["engine"], p.info["seed"]) == ("agents", 4)
+    # The scenario's engine and seed are the defaults; run's arguments override them.
     s["engine"] = "agents"
-    with pytest.raises(NotImplementedError, match="in progress"):
-        s.run()
+    s["seed"] = 4
+    again = s.run(progress=False)
+    assert again.info["engine"] == "agents"
+    np.testing.assert_array_equal(again.raw["population"], p.raw["population"])
     assert s.run(engine="expected", progress=False).info["engine"] == "expected"
     with pytest.raises(corridor.InputError, match="unknown engine 'fast'"):
         s.run(engine="fast")
+    with pytest.raises(corridor.InputError, match="seed: -1 must be an integer >= 0"):
+        s.run(seed=-1)
 
 
 # ------------------------------------------------------------------------------ the C++ view

@@ -1,7 +1,7 @@
 """Type stubs for corridor._core, the C++ extension module (use the corridor package)."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -160,9 +160,16 @@ def parse_scenario(
 ) -> Scenario: ...
 def read_scenario(path: str) -> Scenario: ...
 def run_projection(
-    scenario: Scenario, on_day: Callable[[int], object] | None = ...
+    scenario: Scenario,
+    on_day: Callable[[int], object] | None = ...,
+    engine: Literal["expected", "agents"] = ...,
+    seed: int | None = ...,
+    threads: int = ...,
 ) -> dict[str, Any]:
-    """Keys: days, num_locations, num_routes, cohorts; population, arrivals, backlog (days x
+    """Runs on ``engine`` ("expected": expected numbers of people; "agents": whole people, one
+    run per ``seed``, None = the scenario's; ``threads`` 0 = all cores, same result).
+
+    Keys: days, num_locations, num_routes, cohorts; population, arrivals, backlog (days x
     locations x cohorts); screened, capacity, screening_per_day, open (uint8), water_l, taps,
     toilets, covered_m2, site_area_m2, kcal (days x locations); route_flow (days x routes);
     spawned, at_locations, in_transit, departed (days); fired (list of {trigger, day, value})."""

@@ -9,9 +9,10 @@ Subcommands:
     Read a network and print its summary.
 ``corridor flee CASE_DIR --settings simsetting.yml --seed N [--threads N] [--engine expected] -o out.csv``
     Run the agent engine on a Flee case and write Flee's out.csv (a drop-in for Flee's run.py).
-``corridor run SCENARIO.toml -o OUTDIR [--engine expected] [--seed N]``
+``corridor run SCENARIO.toml -o OUTDIR [--engine expected|agents] [--seed N] [--threads N]``
     Run a contingency scenario and write its projection (GeoPackage, CSVs, summary.md, chart)
     into OUTDIR, replacing it as a whole, printing the sites over capacity and the backlog.
+    ``--engine agents`` moves whole people as agents, one random run per ``--seed``.
 """
 
 from __future__ import annotations
@@ -99,10 +100,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = Scenario.from_toml(args.scenario)
     progress = sys.stderr.isatty() and not args.quiet
     try:
-        projection = scenario.run(engine=args.engine, seed=args.seed, progress=progress)
-    except NotImplementedError as exc:
-        print(f"corridor: error: {exc}", file=sys.stderr)
-        return 1
+        projection = scenario.run(
+            engine=args.engine, seed=args.seed, progress=progress, threads=args.threads
+        )
     except KeyboardInterrupt:
         print(f"corridor: interrupted; {args.output} left as it was", file=sys.stderr)
         return 130
@@ -122,10 +122,12 @@ def _projection_text(projection) -> str:
     spawned = float(projection.raw["spawned"][-1]) if projection.days else 0.0
     first = dates[0].strftime("%Y-%m-%d") if projection.days else "-"
     last = dates[-1].strftime("%Y-%m-%d") if projection.days else "-"
+    agents = projection.info["engine"] == "agents"
+    seed = f" (seed {projection.info['seed']})" if agents else ""
     lines = [
         (
             f"scenario {projection.name}: {projection.days} days, {first} to {last}, "
-            f"engine {projection.info['engine']}; {spawned:,.0f} people displaced"
+            f"engine {projection.info['engine']}{seed}; {spawned:,.0f} people displaced"
         )
     ]
     over = summary[summary["days_over_capacity"] > 0].sort_values("first_over_capacity")
@@ -206,7 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "balance.csv, summary.md, busiest_sites.png)")
     rn.add_argument("--engine", choices=["expected", "agents"], default=None,
                     help="engine (default: the scenario's, else expected)")
-    rn.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    rn.add_argument("--seed", type=int, default=None,
+                    help="random seed of the agent engine (default: the scenario's)")
+    rn.add_argument("--threads", type=int, default=None,
+                    help="agent engine's worker threads (default: all cores; same result)")
     rn.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     rn.set_defaults(func=_cmd_run)
     return parser

@@ -444,6 +444,7 @@ class Scenario:
         engine: str | None = None,
         seed: int | None = None,
         progress: bool | Callable[[int], Any] | None = None,
+        threads: int | None = None,
     ) -> Projection:
         """Run the scenario and return its :class:`Projection`.
 
@@ -451,26 +452,31 @@ class Scenario:
         ----------
         engine : {"expected", "agents"}, optional
             The scenario's ``engine`` by default (``"expected"`` if it names none).
+            ``"expected"`` gives the expected number of people (fractions), the same every run;
+            ``"agents"`` moves whole people as individual agents under the same rules, one
+            random run per seed (see ``docs/scenario.md``).
         seed : int, optional
-            Overrides the scenario's ``seed``.
+            Random seed of the agent engine, >= 0; overrides the scenario's ``seed``. The same
+            scenario and seed give the same projection.
         progress : bool or callable, optional
             Show a progress bar (by default when running in a terminal or a notebook), or a
             function called with each day's index.
+        threads : int, optional
+            Worker threads of the agent engine (all cores by default); the result does not
+            depend on it.
         """
         name = engine if engine is not None else self._data.get("engine", "expected")
-        if name == "agents":
-            raise NotImplementedError(
-                "the agent engine does not run scenarios yet: it runs Flee cases through "
-                "corridor.flee.run, and scenario support for it is in progress; use "
-                "engine='expected'"
-            )
         if name not in _ENGINES:
             raise _core.InputError(
                 f"{self._source_name()}: engine: unknown engine {name!r} "
                 f"(expected one of {', '.join(map(repr, _ENGINES))})"
             )
+        if threads is not None and (not isinstance(threads, int) or threads < 0):
+            raise _core.InputError(f"threads: {threads!r} must be an integer >= 0 (0 = all cores)")
         doc = self
         if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise _core.InputError(f"seed: {seed!r} must be an integer >= 0")
             doc = self.copy()
             doc._data["seed"] = int(seed)
         core = doc._core_scenario()
@@ -484,7 +490,9 @@ class Scenario:
             bar = _progress_bar(days, bool(show), core.name or doc.name)
             on_day = None if bar is None else (lambda day: bar.update(1))
         try:
-            raw = _core.run_projection(core, on_day)
+            raw = _core.run_projection(
+                core, on_day, engine=name, seed=int(core.seed), threads=int(threads or 0)
+            )
         finally:
             if bar is not None:
                 bar.close()
@@ -493,7 +501,7 @@ class Scenario:
             "name": core.name or doc.name,
             "start_date": core.start_date,
             "days": days,
-            "engine": "expected",
+            "engine": name,
             "seed": int(core.seed),
             "source": core.source,
             "cohorts": list(core.cohorts),
@@ -1067,7 +1075,8 @@ class Projection:
     def _write_site_daily_csv(self, path: Path) -> str:
         frame = self.site_daily()
         frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
-        frame.round(3).to_csv(path, index=False)  # expected people carry fractions: 3 decimals
+        # Expected people carry fractions: 3 decimals (agents' whole people are unchanged).
+        frame.round(3).to_csv(path, index=False)
         return path.name
 
     def _write_balance_csv(self, path: Path) -> str:
@@ -1196,7 +1205,8 @@ class Projection:
             f"- Dates: {first} to {last} ({self.days} days"
             + (f" of {info['days']}, stopped early" if self.days < int(info["days"]) else "")
             + ")",
-            f"- Engine: {info['engine']} (seed {info['seed']})",
+            f"- Engine: {info['engine']}"
+            + (f" (whole people, seed {info['seed']})" if info["engine"] == "agents" else ""),
             f"- Cohorts: {', '.join(self.cohorts)}",
         ]
         b = self.balance

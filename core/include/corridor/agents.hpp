@@ -1,6 +1,7 @@
 // corridor — the agent-based displacement engine, faithful to Flee 3's rules.
 //
-// (Design notes: see the top of core/src/agents.cpp.)
+// (Design notes: the rules and Flee's deviations at the top of core/src/agents.cpp, the engine's
+// day, its cost and its determinism at the top of core/src/agent_engine.cpp.)
 #pragma once
 
 #include <cstdint>

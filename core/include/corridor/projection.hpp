@@ -4,16 +4,25 @@
 // Reception model (documented for users in docs/scenario.md):
 // - A site with a screening throughput (screening_per_day > 0) holds everyone who arrives in a
 //   queue: they stop there (no onward hop that day) and wait until screened, first come first
-//   served, cohorts in proportion. Screened people are free to move on under the movement rules
-//   of the site's kind; the queue's length at the end of a day is the backlog.
+//   served (expected people: cohorts in proportion; agents: person by person). Screened people
+//   are free to move on under the movement rules of the site's kind; the queue's length at the
+//   end of a day is the backlog.
 // - Shelter capacity counts everyone at the site (waiting or not). Under the movement rules a
 //   site's attraction falls as it fills (capacity_buffer) and a full camp is no longer chosen as
 //   a destination; people already on their way still arrive, so occupancy can pass 1.
 // - A site named by an open_site event or trigger is closed (no route in or out) until it opens.
+//
+// Engines: "expected" (expected numbers of people, fractions, deterministic) and "agents"
+// (whole people as agents, one random run per seed). With agents, a displacement's daily people
+// per cohort are whole: each cohort's total is the displacement's people rounded, shared out
+// by the cohorts' shares (largest remainders), and day j of over_days adds
+// floor(total x j / over_days) - floor(total x (j - 1) / over_days), so no fraction is lost;
+// screening releases whole people, the daily throughput's fraction carried to the next day.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +32,15 @@ namespace corridor {
 
 /// Options of one projection run.
 struct ProjectionOptions {
+  /// "expected" (the expected-flow engine: expected numbers of people) or "agents" (the agent
+  /// engine: whole people, a random run per seed). Scenario::engine is the scenario's own
+  /// choice, for the caller to pass here; it is not consulted.
+  std::string engine = "expected";
+  /// Agent engine: random seed, >= 0; unset = Scenario::seed. The same scenario and seed give
+  /// the same projection, whatever `threads`. Not used by the expected engine.
+  std::optional<std::uint64_t> seed;
+  /// Agent engine: worker threads, 0 = hardware concurrency. Not used by the expected engine.
+  unsigned threads = 0;
   /// Called after each day with the day index; return false to stop early.
   std::function<bool(int day)> on_day;
 };
@@ -49,6 +67,7 @@ struct SiteNeeds {
 SiteNeeds site_needs(double people, bool first_phase, const Planning& planning);
 
 /// A projection's results. Arrays are row-major; "L" = locations, "C" = cohorts, "R" = routes.
+/// People are expected numbers (fractions) from the expected engine, whole numbers from agents.
 struct Projection {
   int days = 0;                         ///< days projected (fewer if stopped early)
   std::size_t num_locations = 0;
@@ -69,8 +88,10 @@ struct Projection {
   std::vector<FiredTrigger> fired;
 };
 
-/// Runs a scenario with the expected-flow engine (Scenario::engine is not consulted: the caller
-/// picks the engine). Validates the scenario first (InputError naming the event and key).
+/// Runs a scenario on the engine options.engine names (Scenario::engine is not consulted: the
+/// caller picks the engine). Validates the scenario first (InputError naming the event and key);
+/// an unknown engine, or more people or cohorts than the agent engine holds (4,294,967,293
+/// agents, 256 cohorts), is an InputError too.
 Projection run_projection(const Scenario& scenario, const ProjectionOptions& options = {});
 
 }  // namespace corridor

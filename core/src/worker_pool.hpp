@@ -1,0 +1,110 @@
+// corridor — a fixed pool of worker threads for the agent engine's parallel passes (private
+// header).
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace corridor::detail {
+
+/// Passes with fewer items than this run on the calling thread alone.
+inline constexpr std::size_t kMinParallelItems = 1024;
+
+// A fixed set of worker threads for the many short parallel passes of a run (a day has one
+// pass per round of chained hops, so starting threads per pass would cost more than the work).
+// run(n, f) calls f(worker, begin, end) over contiguous chunks of [0, n), the calling thread
+// taking chunk 0, and rethrows a worker's exception. Not thread-safe: one caller at a time.
+class WorkerPool {
+ public:
+  explicit WorkerPool(unsigned threads) : size_(std::max(1u, threads)), errors_(size_) {
+    for (unsigned w = 1; w < size_; ++w) workers_.emplace_back([this, w] { loop(w); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  template <class F>
+  void run(std::size_t n, F&& f) {
+    if (size_ == 1 || n < kMinParallelItems) {
+      f(0u, std::size_t{0}, n);
+      return;
+    }
+    const std::size_t chunk = (n + size_ - 1) / size_;
+    task_ = [&f, n, chunk](unsigned w) {
+      const std::size_t b = std::min(n, w * chunk);
+      f(w, b, std::min(n, b + chunk));
+    };
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pending_ = size_ - 1;
+      ++generation_;
+    }
+    wake_.notify_all();
+    try {
+      task_(0);
+    } catch (...) {
+      errors_[0] = std::current_exception();
+    }
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [this] { return pending_ == 0; });
+    }
+    task_ = nullptr;
+    for (auto& e : errors_) {
+      if (e) {
+        const std::exception_ptr error = e;
+        for (auto& x : errors_) x = nullptr;
+        std::rethrow_exception(error);
+      }
+    }
+  }
+
+ private:
+  void loop(unsigned w) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+      }
+      try {
+        task_(w);
+      } catch (...) {
+        errors_[w] = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --pending_;
+      }
+      done_.notify_one();
+    }
+  }
+
+  unsigned size_;
+  std::vector<std::exception_ptr> errors_;
+  std::vector<std::thread> workers_;
+  std::function<void(unsigned)> task_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::uint64_t generation_ = 0;
+  unsigned pending_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace corridor::detail
