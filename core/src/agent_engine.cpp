@@ -361,11 +361,7 @@ void AgentEngine::redraw_changed(int day) {
 
 void AgentEngine::compute_scores(int day) {
   for (std::uint32_t v = 0; v < n_; ++v) {
-    double s = 1.0;  // scoring.updateLocationScore
-    if (foreign_[v]) s *= move_.foreign_weight;
-    if (camp_[v]) s *= move_.camp_weight;
-    if (conflict_[v] > 0.0) s *= std::pow(move_.conflict_weight, decay(v, day) * conflict_[v]);
-    score_[v] = s;
+    score_[v] = location_score(foreign_[v], camp_[v], conflict_[v], decay(v, day), move_);
     cap_mult_[v] = cap_multiplier(v);
   }
 }
@@ -383,47 +379,17 @@ bool AgentEngine::refresh_cap_mult() {
   return changed;
 }
 
+// The path weights as cumulative sums per location (closed paths repeat the sum before them),
+// for choose_path's binary search.
 void AgentEngine::compute_weights() {
-  const bool plain_power = move_.weight_power == 1.0;
   for (std::uint32_t v = 0; v < n_; ++v) {
-    const std::uint32_t b = paths_.first[v];
-    const std::uint32_t e = paths_.first[v + 1];
-    double total = 0.0;
-    std::uint32_t open = 0;
-    for (std::uint32_t p = b; p < e; ++p) {
-      bool ok = true;
-      for (std::uint32_t h = paths_.hop_first[p]; h < paths_.hop_first[p + 1]; ++h) {
-        if (arc_closed_[paths_.hop_arc[h]]) {
-          ok = false;
-          break;
-        }
-      }
-      double w = 0.0;
-      if (ok) {
-        ++open;
-        const std::uint32_t end = paths_.end[p];
-        w = (move_.weight_softening + score_[end]) * paths_.inv_distance[p] * cap_mult_[end];
-        if (!plain_power) w = std::pow(w, move_.weight_power);
-        if (!(w > 0.0)) w = 0.0;  // also catches NaN
-      }
-      total += w;
-      cum_weight_[p] = ok ? total : -1.0;  // -1 marks closed until the fix-up below
+    total_weight_[v] = path_weights(paths_, v, arc_closed_.data(), score_.data(), cap_mult_.data(),
+                                    move_, cum_weight_.data());
+    double running = 0.0;
+    for (std::uint32_t p = paths_.first[v]; p < paths_.first[v + 1]; ++p) {
+      if (cum_weight_[p] >= 0.0) running += cum_weight_[p];
+      cum_weight_[p] = running;
     }
-    if (!(total > 0.0) && open > 0) {
-      // moving.normalizeWeights: all zero -> equal weights over the routes on offer.
-      total = 0.0;
-      for (std::uint32_t p = b; p < e; ++p) {
-        if (cum_weight_[p] >= 0.0) total += 1.0;
-        cum_weight_[p] = total;
-      }
-    } else {
-      double last = 0.0;
-      for (std::uint32_t p = b; p < e; ++p) {
-        if (cum_weight_[p] < 0.0) cum_weight_[p] = last;
-        last = cum_weight_[p];
-      }
-    }
-    total_weight_[v] = open > 0 ? total : 0.0;
   }
 }
 

@@ -246,11 +246,7 @@ double FlowEngine::at_locations() const {
 
 void FlowEngine::compute_scores(int day) {
   for (std::uint32_t v = 0; v < n_; ++v) {
-    double s = 1.0;  // scoring.updateLocationScore
-    if (foreign_[v]) s *= move_.foreign_weight;
-    if (camp_[v]) s *= move_.camp_weight;
-    if (conflict_[v] > 0.0) s *= std::pow(move_.conflict_weight, decay(v, day) * conflict_[v]);
-    score_[v] = s;
+    score_[v] = location_score(foreign_[v], camp_[v], conflict_[v], decay(v, day), move_);
     cap_mult_[v] = cap_multiplier(capacity_[v], move_, count_[v]);
   }
 }
@@ -269,42 +265,9 @@ bool FlowEngine::refresh_cap_mult() {
 }
 
 void FlowEngine::compute_weights() {
-  const bool plain_power = move_.weight_power == 1.0;
   for (std::uint32_t v = 0; v < n_; ++v) {
-    const std::uint32_t b = paths_.first[v];
-    const std::uint32_t e = paths_.first[v + 1];
-    double total = 0.0;
-    std::uint32_t open = 0;
-    for (std::uint32_t p = b; p < e; ++p) {
-      bool ok = true;
-      for (std::uint32_t h = paths_.hop_first[p]; h < paths_.hop_first[p + 1]; ++h) {
-        if (arc_closed_[paths_.hop_arc[h]]) {
-          ok = false;
-          break;
-        }
-      }
-      double w = -1.0;  // closed
-      if (ok) {
-        ++open;
-        const std::uint32_t end = paths_.end[p];
-        w = (move_.weight_softening + score_[end]) * paths_.inv_distance[p] * cap_mult_[end];
-        if (!plain_power) w = std::pow(w, move_.weight_power);
-        if (!(w > 0.0)) w = 0.0;
-        total += w;
-      }
-      weight_[p] = w;
-    }
-    if (!(total > 0.0) && open > 0) {
-      // moving.normalizeWeights: all zero -> equal weights over the routes on offer.
-      total = 0.0;
-      for (std::uint32_t p = b; p < e; ++p) {
-        if (weight_[p] >= 0.0) {
-          weight_[p] = 1.0;
-          total += 1.0;
-        }
-      }
-    }
-    total_weight_[v] = open > 0 ? total : 0.0;
+    total_weight_[v] = path_weights(paths_, v, arc_closed_.data(), score_.data(), cap_mult_.data(),
+                                    move_, weight_.data());
   }
 }
 

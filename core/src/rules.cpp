@@ -99,4 +99,46 @@ PlaceRole initial_role(const Location& loc, const FleeLocation& fl, const MoveRu
   return r;
 }
 
+double path_weights(const PathTable& t, std::uint32_t v, const std::uint8_t* arc_closed,
+                    const double* score, const double* cap_mult, const MoveRules& rules,
+                    double* weight) {
+  const bool plain_power = rules.weight_power == 1.0;
+  const std::uint32_t b = t.first[v];
+  const std::uint32_t e = t.first[v + 1];
+  double total = 0.0;
+  std::uint32_t open = 0;
+  for (std::uint32_t p = b; p < e; ++p) {
+    bool ok = true;
+    for (std::uint32_t h = t.hop_first[p]; h < t.hop_first[p + 1]; ++h) {
+      if (arc_closed[t.hop_arc[h]]) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) {
+      weight[p] = -1.0;
+      continue;
+    }
+    ++open;
+    const std::uint32_t end = t.end[p];
+    double w = (rules.weight_softening + score[end]) * t.inv_distance[p] * cap_mult[end];
+    if (!plain_power) w = std::pow(w, rules.weight_power);
+    if (!(w > 0.0)) w = 0.0;  // also catches NaN
+    weight[p] = w;
+    total += w;
+  }
+  if (open == 0) return 0.0;
+  if (!(total > 0.0)) {
+    // moving.normalizeWeights: all zero -> equal weights over the routes on offer.
+    total = 0.0;
+    for (std::uint32_t p = b; p < e; ++p) {
+      if (weight[p] >= 0.0) {
+        weight[p] = 1.0;
+        total += 1.0;
+      }
+    }
+  }
+  return total;
+}
+
 }  // namespace corridor::detail

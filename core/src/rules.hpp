@@ -4,6 +4,7 @@
 // fractions of people; keeping them here keeps the two engines' rules the same.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -54,5 +55,24 @@ inline double cap_multiplier(double capacity, const MoveRules& rules, double occ
   const double m = 1.0 - (occupancy - buffer * cap) / (cap * (1.0 - buffer));
   return m < 0.0 ? 0.0 : (m > 1.0 ? 1.0 : m);
 }
+
+/// Flee's scoring.updateLocationScore: 1, times foreign_weight abroad and camp_weight at a camp,
+/// times conflict_weight^(decay x intensity) in conflict.
+inline double location_score(bool foreign, bool camp, double conflict, double decay,
+                             const MoveRules& rules) {
+  double s = 1.0;
+  if (foreign) s *= rules.foreign_weight;
+  if (camp) s *= rules.camp_weight;
+  if (conflict > 0.0) s *= std::pow(rules.conflict_weight, decay * conflict);
+  return s;
+}
+
+/// Flee's weights of the paths from location v (calculateLinkWeight, normalizeWeights): for each
+/// entry p of v in `table`, weight[p] = [(weight_softening + score[end]) x inv_distance x
+/// cap_mult[end]]^weight_power (NaN or negative -> 0) if every hop's arc is open, -1 if a hop is
+/// closed; when the open paths all weigh 0, each weighs 1. Returns their total (0 if none is open).
+double path_weights(const PathTable& table, std::uint32_t v, const std::uint8_t* arc_closed,
+                    const double* score, const double* cap_mult, const MoveRules& rules,
+                    double* weight);
 
 }  // namespace corridor::detail
