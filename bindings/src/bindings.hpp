@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "corridor/flee_case.hpp"
+
 namespace corridor::bindings {
 
 namespace py = pybind11;
@@ -42,6 +44,13 @@ py::array_t<T> to_numpy_2d(std::vector<T>&& values, std::size_t rows, std::size_
 /// Re-raises the GDAL warnings stored on this thread (geo/gdal_messages.hpp) as Python
 /// RuntimeWarnings; call after each geo call, with the GIL held.
 void raise_gdal_warnings();
+
+/// The names of MoveRules' keys: Flee's simsetting.yml (`max_move_speed`, a FleeCase's settings)
+/// or a scenario's [movement] table (`max_move_speed_km`); the other keys are the same.
+enum class MoveKeys { kFlee, kScenario };
+
+/// MoveRules as a dict of Python numbers and bools, keyed as `keys` says.
+py::dict move_rules_dict(const MoveRules& rules, MoveKeys keys);
 
 void register_errors(py::module_& m);
 void register_network(py::module_& m);

@@ -9,13 +9,12 @@
 #include "corridor/geo/flee_case.hpp"
 
 namespace corridor::bindings {
-namespace {
 
-py::dict settings_dict(const AgentSettings& s) {
-  const MoveRules& m = s.move;
+py::dict move_rules_dict(const MoveRules& m, MoveKeys keys) {
+  const bool flee = keys == MoveKeys::kFlee;
   py::dict move;
-  move["max_move_speed"] = m.max_move_speed_km;
-  move["max_walk_speed"] = m.max_walk_speed_km;
+  move[flee ? "max_move_speed" : "max_move_speed_km"] = m.max_move_speed_km;
+  move[flee ? "max_walk_speed" : "max_walk_speed_km"] = m.max_walk_speed_km;
   move["foreign_weight"] = m.foreign_weight;
   move["camp_weight"] = m.camp_weight;
   move["conflict_weight"] = m.conflict_weight;
@@ -32,6 +31,13 @@ py::dict settings_dict(const AgentSettings& s) {
   move["weight_softening"] = m.weight_softening;
   move["weight_power"] = m.weight_power;
   move["distance_power"] = m.distance_power;
+  return move;
+}
+
+namespace {
+
+py::dict settings_dict(const AgentSettings& s) {
+  py::dict move = move_rules_dict(s.move, MoveKeys::kFlee);
   const SpawnRules& sp = s.spawn;
   py::dict spawn;
   spawn["sum_from_camps"] = sp.sum_from_camps;

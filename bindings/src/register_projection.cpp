@@ -96,29 +96,6 @@ py::dict trigger_dict(const Trigger& t, const Network& net) {
   return d;
 }
 
-py::dict move_dict(const MoveRules& m) {
-  py::dict move;
-  move["max_move_speed_km"] = m.max_move_speed_km;
-  move["max_walk_speed_km"] = m.max_walk_speed_km;
-  move["foreign_weight"] = m.foreign_weight;
-  move["camp_weight"] = m.camp_weight;
-  move["conflict_weight"] = m.conflict_weight;
-  move["conflict_movechance"] = m.conflict_movechance;
-  move["camp_movechance"] = m.camp_movechance;
-  move["idpcamp_movechance"] = m.idpcamp_movechance;
-  move["default_movechance"] = m.default_movechance;
-  move["awareness_level"] = m.awareness_level;
-  move["capacity_buffer"] = m.capacity_buffer;
-  move["capacity_scaling"] = m.capacity_scaling;
-  move["avoid_short_stints"] = m.avoid_short_stints;
-  move["start_on_foot"] = m.start_on_foot;
-  move["softening"] = m.softening;
-  move["weight_softening"] = m.weight_softening;
-  move["weight_power"] = m.weight_power;
-  move["distance_power"] = m.distance_power;
-  return move;
-}
-
 py::dict planning_dict(const Planning& p) {
   py::dict d;
   d["water_l"] = p.water_l;
@@ -231,7 +208,9 @@ void register_projection(py::module_& m) {
       .def_readonly("cohorts", &Scenario::cohorts)
       .def_readonly("cohort_shares", &Scenario::cohort_shares)
       .def_property_readonly("network", [](const Scenario& s) { return s.network; })
-      .def_property_readonly("movement", [](const Scenario& s) { return move_dict(s.movement); })
+      .def_property_readonly(
+          "movement",
+          [](const Scenario& s) { return move_rules_dict(s.movement, MoveKeys::kScenario); })
       .def_property_readonly("planning", [](const Scenario& s) { return planning_dict(s.planning); })
       .def_property_readonly("num_events", [](const Scenario& s) { return s.events.size(); })
       .def_property_readonly("num_triggers", [](const Scenario& s) { return s.triggers.size(); })
@@ -333,8 +312,10 @@ void register_projection(py::module_& m) {
 
   m.def("default_planning", []() { return planning_dict(Planning{}); },
         "The default planning figures (Sphere Handbook 2018, UNHCR Emergency Handbook).");
-  m.def("default_movement", []() { return move_dict(validation_move_rules()); },
-        "The movement settings a scenario uses when it gives none (Flee 3's validation runs).");
+  m.def(
+      "default_movement",
+      []() { return move_rules_dict(validation_move_rules(), MoveKeys::kScenario); },
+      "The movement settings a scenario uses when it gives none (Flee 3's validation runs).");
   m.def(
       "default_cohorts",
       []() { return py::make_tuple(default_cohorts(), default_cohort_shares()); },

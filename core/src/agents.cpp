@@ -63,10 +63,12 @@
 //      again the next day); kDestination locations behave as camps, kReception and
 //      kBorderCrossing as towns. Location::screening_per_day is not used here (a scenario's
 //      reception queues are projection.cpp's, on the same engine).
-// - Split. This file is the Flee case's day (conflicts.csv, spawning, closures, the day-0
-//   insertion) and its records; agent_engine.cpp is the agents' day (every agent's move), which
-//   projection.cpp drives for scenarios too. Draws made here (where a spawned agent appears, a
-//   Poisson count) come from the same counter-based stream as the engine's, keyed on the seed.
+// - Split. flee_case_run.hpp is the Flee case's day (conflicts.csv, spawning, closures, the
+//   day-0 insertion), shared with the expected-flow engine (expected.cpp); this file is its
+//   validation, the agents' hooks (where a spawned agent appears, a Poisson count) and the
+//   records; agent_engine.cpp is the agents' day (every agent's move), which projection.cpp
+//   drives for scenarios too. Draws made here come from the same counter-based stream as the
+//   engine's, keyed on the seed.
 // - Conservation: spawned = sum(population) + in_transit + departed is checked every day.
 #include "corridor/agents.hpp"
 
@@ -78,11 +80,13 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent_engine.hpp"
 #include "agents_random.hpp"
 #include "corridor/error.hpp"
+#include "flee_case_run.hpp"
 #include "move_rules_check.hpp"
 #include "rules.hpp"
 
@@ -91,8 +95,6 @@ namespace {
 
 using detail::CounterRng;
 using detail::Purpose;
-
-constexpr double kConflictEps = 0.000001;  // Flee's threshold in AddNewConflictZones
 
 std::string number(double value) {
   std::ostringstream out;
@@ -211,248 +213,87 @@ void validate(const FleeCase& c) {
 
 // ------------------------------------------------------------------------------ the run --
 
-// A Flee case's days on the agent engine: Flee's runscripts/run.py loop (conflicts, spawning,
-// closures, then everyone's move) and the daily records.
-class FleeRun {
+// A Flee case's days on the agent engine (flee_case_run.hpp): the engine's hooks and the daily
+// records.
+class FleeRun : public detail::FleeCaseRun<FleeRun, detail::AgentEngine> {
  public:
   FleeRun(const FleeCase& c, const AgentRunOptions& options)
-      : case_(c),
-        spawn_(c.settings.spawn),
+      : FleeCaseRun(c, c.network, c.settings.move, c.flee_locations, c.flee_routes, 1, c.days,
+                    options.seed, options.threads, c.settings.spawn.conflict_spawn_decay,
+                    c.settings.spawn.conflict_spawn_decay_interval),
         rng_(options.seed),
-        on_day_(options.on_day),
-        n_(c.network.num_locations()),
-        engine_(c.network, c.settings.move, c.flee_locations, c.flee_routes, 1, c.days,
-                options.seed, options.threads, c.settings.spawn.conflict_spawn_decay,
-                c.settings.spawn.conflict_spawn_decay_interval) {
-    population_.resize(n_);
-    for (std::uint32_t v = 0; v < n_; ++v) population_[v] = c.network.location(v).population;
-    if (spawn_.camps_are_sinks && !c.flee_locations.empty()) {
-      for (std::uint32_t v = 0; v < n_; ++v) {
-        engine_.set_sink(v, c.flee_locations[v].deactivation_probability);
-      }
-    }
-  }
+        on_day_(options.on_day) {}
 
   AgentResult run() {
-    AgentResult result;
-    result.num_locations = n_;
+    result_.num_locations = n_;
     const auto days = static_cast<std::size_t>(case_.days);
-    result.population.reserve(days * n_);
-    result.in_transit.reserve(days);
-    result.spawned.reserve(days);
-    result.departed.reserve(days);
-    result.refugee_debt.reserve(days);
-    result.bytes_per_agent = engine_.bytes_per_agent();
-
-    // spawning.add_initial_refugees: day-0 registrations placed in their camps.
-    if (spawn_.insert_day0 && !spawn_.empty_camps_on_day0) {
-      for (const ObservedSeries& s : case_.camps) {
-        if (!engine_.camp(s.location)) continue;  // Flee only inserts into camps
-        const auto count = static_cast<std::int64_t>(std::trunc(s.per_day[0]));
-        if (count > 0) engine_.add_agents(s.location, static_cast<std::uint64_t>(count));
-      }
-    }
-
-    for (int day = 0; day < case_.days; ++day) {
-      update_conflicts(day);
-      spawn(day);
-      enact_closures(day);
-      engine_.step(day);
-
-      std::int64_t resting = 0;
-      for (std::uint32_t v = 0; v < n_; ++v) {
-        const auto here = static_cast<std::int64_t>(engine_.total_at(v));
-        resting += here;
-        result.population.push_back(static_cast<std::uint32_t>(here));
-      }
-      const std::int64_t in_transit = engine_.in_transit();
-      const std::uint64_t spawned = engine_.spawned();
-      const std::uint64_t departed = engine_.departed();
-      result.in_transit.push_back(static_cast<std::uint64_t>(in_transit));
-      result.spawned.push_back(spawned);
-      result.departed.push_back(departed);
-      result.refugee_debt.push_back(static_cast<double>(refugee_debt_));
-      result.peak_agents = std::max<std::size_t>(result.peak_agents, spawned - departed);
-      result.days = day + 1;
-      const bool conserved =
-          resting >= 0 && in_transit >= 0 &&
-          static_cast<std::uint64_t>(resting) + static_cast<std::uint64_t>(in_transit) + departed ==
-              spawned;
-      assert(conserved);
-      if (!conserved) {
-        throw std::logic_error(
-            "agents: conservation broken on day " + std::to_string(day) + ": spawned " +
-            std::to_string(spawned) + " != resting " + std::to_string(resting) + " + in transit " +
-            std::to_string(in_transit) + " + departed " + std::to_string(departed));
-      }
-      if (on_day_ && !on_day_(day)) break;
-    }
-    return result;
+    result_.population.reserve(days * n_);
+    result_.in_transit.reserve(days);
+    result_.spawned.reserve(days);
+    result_.departed.reserve(days);
+    result_.refugee_debt.reserve(days);
+    result_.bytes_per_agent = engine_.bytes_per_agent();
+    run_days(on_day_);
+    return std::move(result_);
   }
 
  private:
-  void update_conflicts(int day) {
-    conflict_changed_today_ = false;
-    const std::size_t cols = case_.conflict_locations.size();
-    if (cols == 0) return;
-    const double* row = case_.conflict_intensity.data() + static_cast<std::size_t>(day) * cols;
-    const double* prev = day > 0 ? row - cols : nullptr;
-    for (std::size_t i = 0; i < cols; ++i) {
-      const LocationId v = case_.conflict_locations[i];
-      const double now = row[i];
-      if (now > kConflictEps && (day == 0 || prev[i] < kConflictEps)) {
-        engine_.start_conflict(v, now, day);  // Ecosystem.add_conflict_zone
-        conflict_changed_today_ = true;
-      } else if (now < kConflictEps && day > 0 && prev[i] > kConflictEps) {
-        // Ecosystem.remove_conflict_zone (Flee requires the previous day to be exactly 1)
-        engine_.end_conflict(v);
-        conflict_changed_today_ = true;
-      }
-    }
+  friend FleeCaseRun;
+
+  double poisson_count(double mean, LocationId v, int day) const {
+    return static_cast<double>(detail::poisson(rng_, mean, v, day, Purpose::kPoisson));
   }
 
-  void spawn(int day) {
-    if (spawn_.conflict_driven != ConflictSpawnMode::kOff) {
-      for (std::uint32_t v = 0; v < n_; ++v) {
-        const double conflict = engine_.conflict(v);
-        if (!(conflict > 0.0)) continue;
-        const double rate = spawn_.displaced_per_conflict_day;
-        std::int64_t count = 0;
-        switch (spawn_.conflict_driven) {
-          case ConflictSpawnMode::kConstant:
-            count = static_cast<std::int64_t>(rate * conflict);
-            break;
-          case ConflictSpawnMode::kPopRatio:
-            count = static_cast<std::int64_t>(rate * population_[v] * conflict);
-            break;
-          case ConflictSpawnMode::kPoisson:
-            count = detail::poisson(rng_, rate * conflict, v, day, Purpose::kPoisson);
-            break;
-          case ConflictSpawnMode::kOff:
-            break;
-        }
-        if (count > 0) engine_.add_agents(v, static_cast<std::uint64_t>(count));
-      }
-      return;
-    }
-
-    // Data-driven: DataTable.get_daily_difference (values truncated like Flee's int()).
-    std::int64_t diff = 0;
-    auto add_series = [&](const std::vector<double>& s) {
-      const auto today = static_cast<std::int64_t>(std::trunc(s[static_cast<std::size_t>(day)]));
-      const auto before =
-          day > 0 ? static_cast<std::int64_t>(std::trunc(s[static_cast<std::size_t>(day - 1)])) : 0;
-      diff += today - before;
-    };
-    if (spawn_.sum_from_camps) {  // every data_layout row but 'total', camps or not
-      for (const ObservedSeries& s : case_.camps) add_series(s.per_day);
-      for (const ObservedSeries& s : case_.extra_series) add_series(s.per_day);
-    } else {
-      add_series(case_.total);
-    }
-    std::int64_t fresh = diff - refugee_debt_;
-    if (spawn_.insert_day0 && day == 0) {
-      fresh = 0;
-      if (spawn_.day0_capacity_reduction && !spawn_.empty_camps_on_day0) {
-        // Flee: `if l.capacity > 0: l.capacity -= day0pop`; a camp whose day-0 population
-        // reaches its capacity is left with cap < 1, which getCapMultiplier reads as unlimited.
-        for (const ObservedSeries& s : case_.camps) {
-          const double cap = engine_.capacity(s.location);
-          if (engine_.camp(s.location) && std::isfinite(cap) && cap > 0.0) {
-            engine_.set_capacity(s.location, cap - std::trunc(s.per_day[0]));
-          }
-        }
-      }
-    }
-    if (fresh < 0) {
-      refugee_debt_ = -fresh;
-      fresh = 0;
-    } else if (refugee_debt_ > 0) {
-      refugee_debt_ = 0;
-    }
-    fresh += unplaced_;
-    unplaced_ = 0;
-    if (fresh == 0) return;
-
-    // Spawn weights as Flee last refreshed them: at today's time if a conflict changed today
-    // (add/remove_conflict_zone refresh them), else at yesterday's (Ecosystem.evolve).
-    const int time = (day == 0 || conflict_changed_today_) ? day : day - 1;
-    std::vector<double> cum(n_);
-    double total = 0.0;
+  void place(int day, std::int64_t fresh, const std::vector<double>& weight, double total) {
+    cum_.resize(n_);
+    double sum = 0.0;
     for (std::uint32_t v = 0; v < n_; ++v) {
-      const double conflict = engine_.conflict(v);
-      if (conflict > 0.0) total += population_[v] * conflict * engine_.decay(v, time);
-      cum[v] = total;
-    }
-    if (!(total > 0.0)) {
-      unplaced_ = fresh;
-      return;
+      sum += weight[v];
+      cum_[v] = sum;
     }
     // Each new agent's place is drawn from its own stream (keyed on its id).
     for (std::int64_t i = 0; i < fresh; ++i) {
       const auto id = static_cast<std::uint32_t>(engine_.num_agents());
       const double x = rng_.uniform(id, day, Purpose::kPlace, 0) * total;
-      auto it = std::upper_bound(cum.begin(), cum.end(), x);
-      if (it == cum.end()) it = std::lower_bound(cum.begin(), cum.end(), total);
-      engine_.add_agents(static_cast<std::uint32_t>(it - cum.begin()), 1);
+      auto it = std::upper_bound(cum_.begin(), cum_.end(), x);
+      if (it == cum_.end()) it = std::lower_bound(cum_.begin(), cum_.end(), total);
+      engine_.add_agents(static_cast<std::uint32_t>(it - cum_.begin()), 1);
     }
   }
 
-  void enact_closures(int day) {
-    const auto locs = case_.network.locations();
-    auto set_arcs = [&](auto&& pick, bool closed) {
-      for (std::uint32_t a = 0; a < engine_.num_arcs(); ++a) {
-        if (pick(engine_.arc_tail(a), engine_.arc_head(a))) engine_.set_arc_closed(a, closed);
-      }
-    };
-    auto apply = [&](const Closure& c, bool close) {
-      switch (c.type) {
-        case Closure::Type::kCountry:
-          set_arcs(
-              [&](std::uint32_t u, std::uint32_t v) {
-                return (locs[u].country == c.name1 && locs[v].country == c.name2) ||
-                       (locs[u].country == c.name2 && locs[v].country == c.name1);
-              },
-              close);
-          break;
-        case Closure::Type::kLocation: {
-          const LocationId l = *c.location1;
-          set_arcs([&](std::uint32_t u, std::uint32_t v) { return u == l || v == l; }, close);
-          break;
-        }
-        case Closure::Type::kLink: {
-          const LocationId l1 = *c.location1;
-          const LocationId l2 = *c.location2;
-          set_arcs([&](std::uint32_t u,
-                       std::uint32_t v) { return (u == l1 && v == l2) || (u == l2 && v == l1); },
-                   close);
-          break;
-        }
-        case Closure::Type::kCamp:
-          if (close) {  // Location.close_camp: becomes a town
-            engine_.make_town(*c.location1);
-          } else {  // Location.open_camp (Flee: an 'idpcamp' closure reopens an IDP camp)
-            engine_.make_camp(*c.location1, c.idp_camp);
-          }
-          break;
-      }
-    };
-    for (const Closure& c : case_.closures) {
-      if (day == c.start_day) apply(c, true);
-      if (day == c.end_day) apply(c, false);
+  void record(int day) {
+    std::int64_t resting = 0;
+    for (std::uint32_t v = 0; v < n_; ++v) {
+      const auto here = static_cast<std::int64_t>(engine_.total_at(v));
+      resting += here;
+      result_.population.push_back(static_cast<std::uint32_t>(here));
+    }
+    const std::int64_t in_transit = engine_.in_transit();
+    const std::uint64_t spawned = engine_.spawned();
+    const std::uint64_t departed = engine_.departed();
+    result_.in_transit.push_back(static_cast<std::uint64_t>(in_transit));
+    result_.spawned.push_back(spawned);
+    result_.departed.push_back(departed);
+    result_.refugee_debt.push_back(refugee_debt());
+    result_.peak_agents = std::max<std::size_t>(result_.peak_agents, spawned - departed);
+    result_.days = day + 1;
+    const bool conserved =
+        resting >= 0 && in_transit >= 0 &&
+        static_cast<std::uint64_t>(resting) + static_cast<std::uint64_t>(in_transit) + departed ==
+            spawned;
+    assert(conserved);
+    if (!conserved) {
+      throw std::logic_error(
+          "agents: conservation broken on day " + std::to_string(day) + ": spawned " +
+          std::to_string(spawned) + " != resting " + std::to_string(resting) + " + in transit " +
+          std::to_string(in_transit) + " + departed " + std::to_string(departed));
     }
   }
 
-  const FleeCase& case_;
-  const SpawnRules& spawn_;
   CounterRng rng_;
   std::function<bool(int)> on_day_;
-  std::size_t n_;
-  detail::AgentEngine engine_;
-  std::vector<double> population_;  // Flee's Location.pop, for the spawn weights
-  bool conflict_changed_today_ = false;
-  std::int64_t refugee_debt_ = 0;
-  std::int64_t unplaced_ = 0;
+  AgentResult result_;
+  std::vector<double> cum_;  // cumulative spawn weights
 };
 
 }  // namespace

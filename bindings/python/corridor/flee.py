@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from corridor import _core
+from corridor._progress import progress_bar
 from corridor.network import Network
 
 __all__ = ["FleeCase", "AgentRun", "UnsupportedSettingWarning", "load_case", "run"]
@@ -162,16 +163,6 @@ def load_case(
     return case
 
 
-def _progress_bar(total: int, enabled: bool, desc: str):
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    return tqdm(total=total, desc=desc, unit="day", leave=False)
-
-
 def run(
     case: FleeCase,
     seed: int = 0,
@@ -197,7 +188,7 @@ def run(
     if engine not in ("agents", "expected"):
         raise _core.InputError(f"engine must be 'agents' or 'expected', got {engine!r}")
     label = f"{case.name} seed {seed}" if engine == "agents" else f"{case.name} expected"
-    bar = _progress_bar(case.days, progress, label)
+    bar = progress_bar(case.days, progress, label)
     on_day = None if bar is None else (lambda day: bar.update(1))
     try:
         if engine == "agents":

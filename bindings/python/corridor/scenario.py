@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from corridor import _core
+from corridor._progress import progress_bar
 from corridor.network import Network, read_network
 
 try:
@@ -487,7 +488,7 @@ class Scenario:
             on_day = progress
         else:
             show = progress if progress is not None else _interactive()
-            bar = _progress_bar(days, bool(show), core.name or doc.name)
+            bar = progress_bar(days, bool(show), core.name or doc.name)
             on_day = None if bar is None else (lambda day: bar.update(1))
         try:
             raw = _core.run_projection(
@@ -623,16 +624,6 @@ def _relative(path: Path, start: Path) -> str:
 
 def _interactive() -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)()) or "ipykernel" in sys.modules
-
-
-def _progress_bar(total: int, enabled: bool, desc: str):
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    return tqdm(total=total, desc=desc, unit="day", leave=False)
 
 
 # ---------------------------------------------------------------------------------- Projection
