@@ -60,4 +60,29 @@ void register_flee(py::module_& m);
 void register_agents(py::module_& m);
 void register_projection(py::module_& m);
 
+/// A day callback for an engine: takes the GIL, stops on Ctrl-C or a Python exception (which
+/// stays set, to be re-raised by the caller once the engine has returned).
+struct DayCallback {
+  py::object on_day;
+  bool python_error = false;
+
+  bool operator()(int day) {
+    py::gil_scoped_acquire acquire;
+    if (PyErr_CheckSignals() != 0) {
+      python_error = true;
+      return false;
+    }
+    if (!on_day.is_none()) {
+      try {
+        on_day(day);
+      } catch (py::error_already_set& e) {
+        e.restore();
+        python_error = true;
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
 }  // namespace corridor::bindings

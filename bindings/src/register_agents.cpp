@@ -22,31 +22,14 @@ void register_agents(py::module_& m) {
         AgentRunOptions options;
         options.seed = seed;
         options.threads = threads;
-        bool python_error = false;
-        py::object error_type, error_value, error_trace;
-        options.on_day = [&](int day) {
-          py::gil_scoped_acquire acquire;
-          if (PyErr_CheckSignals() != 0) {
-            python_error = true;
-            return false;
-          }
-          if (!on_day.is_none()) {
-            try {
-              on_day(day);
-            } catch (py::error_already_set& e) {
-              e.restore();
-              python_error = true;
-              return false;
-            }
-          }
-          return true;
-        };
+        DayCallback callback{on_day};
+        options.on_day = [&callback](int day) { return callback(day); };
         AgentResult r;
         {
           py::gil_scoped_release release;
           r = run_agents(c, options);
         }
-        if (python_error) throw py::error_already_set();
+        if (callback.python_error) throw py::error_already_set();
         const std::size_t days = static_cast<std::size_t>(r.days);
         py::dict out;
         out["days"] = r.days;
