@@ -75,73 +75,18 @@ AgentEngine::AgentEngine(const Network& network, const MoveRules& move,
                          const std::vector<FleeRoute>& flee_routes, std::size_t cohorts, int days,
                          std::uint64_t seed, unsigned threads, std::vector<double> conflict_decay,
                          int decay_interval)
-    : net_(network),
-      move_(move),
-      arcs_(net_.arcs()),
-      offsets_(net_.arc_offsets()),
+    : FleePlaces(network, move, flee_locations, flee_routes, std::move(conflict_decay),
+                 decay_interval),
       rng_(seed),
       threads_(threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
       days_(std::max(days, 0)),
-      n_(net_.num_locations()),
       c_(std::max<std::size_t>(cohorts, 1)),
-      decay_factors_(std::move(conflict_decay)),
-      decay_interval_(decay_interval),
       pool_(threads_) {
   if (c_ > 256) throw InputError("agents: " + std::to_string(c_) + " cohorts, at most 256");
-  const auto locs = net_.locations();
-  camp_.assign(n_, 0);
-  town_.assign(n_, 0);
-  marker_.assign(n_, 0);
-  foreign_.assign(n_, 0);
-  hold_.assign(n_, 0);
   changed_.assign(n_, 0);
-  conflict_.assign(n_, -1.0);
-  movechance_.assign(n_, move_.default_movechance);
-  capacity_.assign(n_, kUnlimited);
-  sink_.assign(n_, 0.0);
-  time_of_conflict_.assign(n_, -1);
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    const Location& loc = locs[v];
-    const FleeLocation fl = flee_locations.empty() ? FleeLocation{} : flee_locations[v];
-    capacity_[v] = loc.capacity;
-    foreign_[v] = fl.foreign ? 1 : 0;
-    // Location.__init__: the type decides the move chance and the flags.
-    const PlaceRole role = initial_role(loc, fl, move_);
-    camp_[v] = role.camp ? 1 : 0;
-    town_[v] = role.town ? 1 : 0;
-    marker_[v] = role.marker ? 1 : 0;
-    conflict_[v] = role.conflict;
-    movechance_[v] = role.movechance;
-  }
-  const std::size_t m = arcs_.size();
-  arc_closed_.assign(m, 0);
-  arc_tail_.assign(m, 0);
-  arc_speed_.assign(m, move_.max_move_speed_km);
-  arc_walk_.assign(m, 0.0);
   const auto routes = net_.routes();
-  route_capacity_.assign(routes.size(), kUnlimited);
   route_used_.assign(routes.size(), 0);
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    for (std::uint32_t a = offsets_[v]; a < offsets_[v + 1]; ++a) {
-      arc_tail_[a] = v;
-      const RouteId r = arcs_[a].route;
-      arc_closed_[a] = routes[r].closed ? 1 : 0;
-      if (!flee_routes.empty()) {
-        const FleeRoute& fr = flee_routes[r];
-        if (fr.max_move_speed_km > 0.0) arc_speed_[a] = fr.max_move_speed_km;
-        arc_walk_[a] = fr.walk_probability;
-      }
-    }
-  }
-  for (std::size_t r = 0; r < routes.size(); ++r) {
-    route_capacity_[r] = routes[r].capacity_per_day;
-    if (std::isfinite(route_capacity_[r])) has_route_capacity_ = true;
-  }
-  paths_ = build_paths(net_, marker_, move_.awareness_level, move_);
   cum_weight_.assign(paths_.end.size(), 0.0);
-  total_weight_.assign(n_, 0.0);
-  score_.assign(n_, 1.0);
-  cap_mult_.assign(n_, 1.0);
   count_.assign(n_ * c_, 0);
   total_.assign(n_, 0);
   queued_.assign(n_ * c_, 0.0);
@@ -190,13 +135,6 @@ void AgentEngine::set_sink(std::uint32_t v, double chance) {
   sink_[v] = chance;
 }
 
-double AgentEngine::decay(std::uint32_t v, int time) const {
-  if (decay_factors_.empty()) return 1.0;
-  const long since = static_cast<long>(time) - time_of_conflict_[v];
-  const long i =
-      std::clamp<long>(since / decay_interval_, 0, static_cast<long>(decay_factors_.size()) - 1);
-  return decay_factors_[static_cast<std::size_t>(i)];
-}
 
 void AgentEngine::set_movechance(std::uint32_t v, double value) {
   if (movechance_[v] != value) mark_changed(v);
@@ -280,9 +218,6 @@ std::size_t AgentEngine::bytes_per_agent() const {
 // one place of its own accord only when the function is local to its file, and these are members
 // of a class other files use; the calls would cost ~8% of a Flee case's run.
 
-double AgentEngine::cap_multiplier(std::uint32_t v) const {
-  return detail::cap_multiplier(capacity_[v], move_, static_cast<double>(total_[v]));
-}
 
 [[gnu::always_inline]] inline double AgentEngine::recent_travel(std::uint32_t a) const {
   // recent_[a] holds the value after the end of recent_day_[a]; every day since halves it.
@@ -357,26 +292,6 @@ void AgentEngine::redraw_changed(int day) {
     schedule(a, day, day, Purpose::kSchedule, entries);
   first_new_ = end;
   flush_scheduled(entries);
-}
-
-void AgentEngine::compute_scores(int day) {
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    score_[v] = location_score(foreign_[v], camp_[v], conflict_[v], decay(v, day), move_);
-    cap_mult_[v] = cap_multiplier(v);
-  }
-}
-
-bool AgentEngine::refresh_cap_mult() {
-  bool changed = false;
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    if (!std::isfinite(capacity_[v])) continue;
-    const double m = cap_multiplier(v);
-    if (m != cap_mult_[v]) {
-      cap_mult_[v] = m;
-      changed = true;
-    }
-  }
-  return changed;
 }
 
 // The path weights as cumulative sums per location (closed paths repeat the sum before them),
@@ -556,7 +471,7 @@ void AgentEngine::step(int day) {
   std::fill(arrivals_.begin(), arrivals_.end(), 0.0);
   std::fill(route_flow_.begin(), route_flow_.end(), 0.0);
   redraw_changed(day);
-  compute_scores(day);
+  compute_scores(day, total_.data());
   compute_weights();
   process_day(day);
   next_day_ = day + 1;
@@ -605,7 +520,7 @@ void AgentEngine::process_day(int day) {
   for (;;) {
     if (has_route_capacity_) resolve_queues();
     if (pending_.empty()) break;
-    if (refresh_cap_mult()) compute_weights();
+    if (refresh_cap_mult(total_.data())) compute_weights();
     std::vector<Continuation> round;
     round.swap(pending_);
     std::sort(round.begin(), round.end(),

@@ -16,12 +16,13 @@
 #include "agents_random.hpp"
 #include "corridor/flee_case.hpp"
 #include "corridor/network.hpp"
+#include "flee_places.hpp"
 #include "rules.hpp"
 #include "worker_pool.hpp"
 
 namespace corridor::detail {
 
-class AgentEngine {
+class AgentEngine : public FleePlaces {
  public:
   /// `flee_locations` / `flee_routes` may be empty (defaults). `cohorts` in [1, 256]; `days` > 0
   /// is the horizon (step() takes days 0, 1, ... < days, in order); `threads` 0 = hardware
@@ -34,9 +35,7 @@ class AgentEngine {
   AgentEngine(const AgentEngine&) = delete;
   AgentEngine& operator=(const AgentEngine&) = delete;
 
-  std::size_t num_locations() const { return n_; }
   std::size_t num_cohorts() const { return c_; }
-  const Network& network() const { return net_; }
 
   // --- roles (Flee's Location state), between days. A change of move chance (or of a camp's
   // sink) makes the agents resting there draw their next move again.
@@ -44,24 +43,10 @@ class AgentEngine {
   void end_conflict(std::uint32_t v);                               ///< remove_conflict_zone
   void make_camp(std::uint32_t v, bool idp);                        ///< open_camp
   void make_town(std::uint32_t v);                                  ///< close_camp
-  bool camp(std::uint32_t v) const { return camp_[v] != 0; }
-  double conflict(std::uint32_t v) const { return conflict_[v]; }
-  /// Conflict spawn decay factor at `time` for a location in conflict.
-  double decay(std::uint32_t v, int time) const;
-  void set_capacity(std::uint32_t v, double capacity) { capacity_[v] = capacity; }
-  double capacity(std::uint32_t v) const { return capacity_[v]; }
   /// Daily chance that an agent resting at a camp leaves the simulation (camps_are_sinks), [0, 1].
   void set_sink(std::uint32_t v, double chance);
-  /// Arrivals at a holding location stop there and wait (reception queue) until released.
-  void set_hold(std::uint32_t v, bool hold) { hold_[v] = hold ? 1 : 0; }
 
   // --- arcs
-  std::size_t num_arcs() const { return arcs_.size(); }
-  std::uint32_t arc_tail(std::uint32_t a) const { return arc_tail_[a]; }
-  std::uint32_t arc_head(std::uint32_t a) const { return arcs_[a].target; }
-  RouteId arc_route(std::uint32_t a) const { return arcs_[a].route; }
-  void set_arc_closed(std::uint32_t a, bool closed) { arc_closed_[a] = closed ? 1 : 0; }
-  bool arc_closed(std::uint32_t a) const { return arc_closed_[a] != 0; }
 
   // --- people
   /// Adds per_cohort[k] agents of cohort k at `v` (whole numbers: a fraction is dropped); they
@@ -142,8 +127,6 @@ class AgentEngine {
 
   // --- daily
   void redraw_changed(int day);
-  void compute_scores(int day);
-  bool refresh_cap_mult();
   void compute_weights();
   void process_day(int day);
   void merge(Delta& d);
@@ -154,7 +137,6 @@ class AgentEngine {
   void schedule(std::uint32_t a, std::int64_t move_from, std::int64_t removal_from, Purpose purpose,
                 std::vector<std::uint64_t>& out);
   void flush_scheduled(std::vector<std::uint64_t>& entries);
-  double cap_multiplier(std::uint32_t v) const;
   double recent_travel(std::uint32_t a) const;
   std::uint32_t choose_path(std::uint32_t v, double u) const;
   void set_movechance(std::uint32_t v, double value);
@@ -188,35 +170,18 @@ class AgentEngine {
   void end_day(std::uint32_t a, Delta& d, double moved, double recent);
   void remove_agent(std::uint32_t a, Delta& d);
 
-  Network net_;
-  MoveRules move_;
-  std::span<const Arc> arcs_;
-  std::span<const std::uint32_t> offsets_;
   CounterRng rng_;
   unsigned threads_;
   int days_;
   int day_ = 0;       // the day being (or last) stepped
   int next_day_ = 0;  // the day agents added now start on
-  std::size_t n_;
   std::size_t c_;
-  std::vector<double> decay_factors_;
-  int decay_interval_;
 
-  // Locations (Flee's mutable Location state).
-  std::vector<std::uint8_t> camp_, town_, marker_, foreign_, hold_, changed_;
-  std::vector<double> conflict_, movechance_, capacity_, sink_;
-  std::vector<int> time_of_conflict_;
-  std::vector<double> score_, cap_mult_, cum_weight_, total_weight_;
+  // Locations: whose resting agents draw their next move again; choose_path's cumulative weights.
+  std::vector<std::uint8_t> changed_;
+  std::vector<double> cum_weight_;
   bool any_changed_ = false;
-
-  // Arcs and routes.
-  std::vector<std::uint8_t> arc_closed_;
-  std::vector<std::uint32_t> arc_tail_;
-  std::vector<double> arc_speed_, arc_walk_;
-  std::vector<double> route_capacity_;
-  std::vector<std::uint32_t> route_used_;
-  bool has_route_capacity_ = false;
-  PathTable paths_;
+  std::vector<std::uint32_t> route_used_;  // agents admitted today per route
 
   // Agents (structure of arrays).
   std::vector<std::uint32_t> location_;  // resting place, or the tail of the arc it is on

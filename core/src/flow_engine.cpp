@@ -58,59 +58,12 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
                        const std::vector<FleeLocation>& flee_locations,
                        const std::vector<FleeRoute>& flee_routes, std::size_t cohorts,
                        std::vector<double> conflict_decay, int decay_interval)
-    : net_(network),
-      move_(move),
-      n_(network.num_locations()),
-      c_(std::max<std::size_t>(cohorts, 1)),
-      arcs_(net_.arcs()),
-      offsets_(net_.arc_offsets()),
-      decay_factors_(std::move(conflict_decay)),
-      decay_interval_(decay_interval) {
-  const auto locs = net_.locations();
-  camp_.assign(n_, 0);
-  town_.assign(n_, 0);
-  marker_.assign(n_, 0);
-  foreign_.assign(n_, 0);
-  hold_.assign(n_, 0);
-  conflict_.assign(n_, -1.0);
-  movechance_.assign(n_, move_.default_movechance);
-  capacity_.assign(n_, kUnlimited);
-  sink_.assign(n_, 0.0);
-  time_of_conflict_.assign(n_, -1);
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    const FleeLocation fl = flee_locations.empty() ? FleeLocation{} : flee_locations[v];
-    const PlaceRole role = initial_role(locs[v], fl, move_);
-    camp_[v] = role.camp ? 1 : 0;
-    town_[v] = role.town ? 1 : 0;
-    marker_[v] = role.marker ? 1 : 0;
-    conflict_[v] = role.conflict;
-    movechance_[v] = role.movechance;
-    foreign_[v] = fl.foreign ? 1 : 0;
-    capacity_[v] = locs[v].capacity;
-  }
+    : FleePlaces(network, move, flee_locations, flee_routes, std::move(conflict_decay),
+                 decay_interval),
+      c_(std::max<std::size_t>(cohorts, 1)) {
   const std::size_t m = arcs_.size();
-  arc_closed_.assign(m, 0);
-  arc_tail_.assign(m, 0);
-  arc_speed_.assign(m, move_.max_move_speed_km);
-  arc_walk_.assign(m, 0.0);
   const auto routes = net_.routes();
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    for (std::uint32_t a = offsets_[v]; a < offsets_[v + 1]; ++a) {
-      arc_tail_[a] = v;
-      const RouteId r = arcs_[a].route;
-      arc_closed_[a] = routes[r].closed ? 1 : 0;
-      if (!flee_routes.empty()) {
-        if (flee_routes[r].max_move_speed_km > 0.0) arc_speed_[a] = flee_routes[r].max_move_speed_km;
-        arc_walk_[a] = flee_routes[r].walk_probability;
-      }
-    }
-  }
-  route_capacity_.assign(routes.size(), kUnlimited);
   route_used_.assign(routes.size(), 0.0);
-  for (std::size_t r = 0; r < routes.size(); ++r) {
-    route_capacity_[r] = routes[r].capacity_per_day;
-    if (std::isfinite(route_capacity_[r])) has_route_capacity_ = true;
-  }
   starters_.assign(2 * m * c_, 0.0);
   starters_total_.assign(2 * m, 0.0);
   starters_recent_.assign(2 * m, 0.0);
@@ -119,11 +72,7 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
   for (std::size_t a = 0; a < m; ++a) {
     simple_arc_[a] = !std::isfinite(route_capacity_[arcs_[a].route]) && arc_walk_[a] == 0.0;
   }
-  paths_ = build_paths(net_, marker_, move_.awareness_level, move_);
   weight_.assign(paths_.end.size(), 0.0);
-  total_weight_.assign(n_, 0.0);
-  score_.assign(n_, 1.0);
-  cap_mult_.assign(n_, 1.0);
   fresh_.assign(n_ * c_, 0.0);
   free_.assign(n_ * c_, 0.0);
   held_.assign(n_ * c_, 0.0);
@@ -170,13 +119,6 @@ void FlowEngine::make_town(std::uint32_t v) {
   conflict_[v] = -1.0;
 }
 
-double FlowEngine::decay(std::uint32_t v, int time) const {
-  if (decay_factors_.empty()) return 1.0;
-  const long since = static_cast<long>(time) - time_of_conflict_[v];
-  const long i = std::clamp<long>(since / decay_interval_, 0,
-                                  static_cast<long>(decay_factors_.size()) - 1);
-  return decay_factors_[static_cast<std::size_t>(i)];
-}
 
 // ---------------------------------------------------------------------------- people --
 
@@ -243,26 +185,6 @@ double FlowEngine::at_locations() const {
 }
 
 // ---------------------------------------------------------------------------- weights --
-
-void FlowEngine::compute_scores(int day) {
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    score_[v] = location_score(foreign_[v], camp_[v], conflict_[v], decay(v, day), move_);
-    cap_mult_[v] = cap_multiplier(capacity_[v], move_, count_[v]);
-  }
-}
-
-bool FlowEngine::refresh_cap_mult() {
-  bool changed = false;
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    if (!std::isfinite(capacity_[v])) continue;
-    const double m = cap_multiplier(capacity_[v], move_, count_[v]);
-    if (m != cap_mult_[v]) {
-      cap_mult_[v] = m;
-      changed = true;
-    }
-  }
-  return changed;
-}
 
 void FlowEngine::compute_weights() {
   for (std::uint32_t v = 0; v < n_; ++v) {
@@ -627,7 +549,7 @@ void FlowEngine::step(int day) {
   std::fill(route_flow_.begin(), route_flow_.end(), 0.0);
   std::fill(route_used_.begin(), route_used_.end(), 0.0);
   std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
-  compute_scores(day);
+  compute_scores(day, count_.data());
   compute_weights();
 
   // Round 0: people on routes go on; the share of every pool due to move sets off.
@@ -687,7 +609,7 @@ void FlowEngine::step(int day) {
     std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
     Slots& now = *next_slots_;
     if (next.items.empty() && now.touched.empty()) break;
-    if (refresh_cap_mult()) compute_weights();
+    if (refresh_cap_mult(count_.data())) compute_weights();
     round.clear();
     std::swap(round, next);
     next_slots_ = &now == &slots_[0] ? &slots_[1] : &slots_[0];

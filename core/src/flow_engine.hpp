@@ -10,11 +10,12 @@
 
 #include "corridor/flee_case.hpp"
 #include "corridor/network.hpp"
+#include "flee_places.hpp"
 #include "rules.hpp"
 
 namespace corridor::detail {
 
-class FlowEngine {
+class FlowEngine : public FleePlaces {
  public:
   /// `flee_locations` / `flee_routes` may be empty (defaults). `cohorts` >= 1.
   FlowEngine(const Network& network, const MoveRules& move,
@@ -22,33 +23,17 @@ class FlowEngine {
              const std::vector<FleeRoute>& flee_routes, std::size_t cohorts,
              std::vector<double> conflict_decay = {}, int decay_interval = 30);
 
-  std::size_t num_locations() const { return n_; }
   std::size_t num_cohorts() const { return c_; }
-  const Network& network() const { return net_; }
 
   // --- roles (Flee's Location state), between days
   void start_conflict(std::uint32_t v, double intensity, int day);  ///< add_conflict_zone
   void end_conflict(std::uint32_t v);                              ///< remove_conflict_zone
   void make_camp(std::uint32_t v, bool idp);                       ///< open_camp
   void make_town(std::uint32_t v);                                 ///< close_camp
-  bool camp(std::uint32_t v) const { return camp_[v] != 0; }
-  double conflict(std::uint32_t v) const { return conflict_[v]; }
-  /// Conflict spawn decay factor at `time` for a location in conflict.
-  double decay(std::uint32_t v, int time) const;
-  void set_capacity(std::uint32_t v, double capacity) { capacity_[v] = capacity; }
-  double capacity(std::uint32_t v) const { return capacity_[v]; }
   /// Daily share of the people resting at a camp who leave the simulation (camps_are_sinks).
   void set_sink(std::uint32_t v, double share) { sink_[v] = share; }
-  /// Arrivals at a holding location stop there and wait (reception queue) until released.
-  void set_hold(std::uint32_t v, bool hold) { hold_[v] = hold ? 1 : 0; }
 
   // --- arcs
-  std::size_t num_arcs() const { return arcs_.size(); }
-  std::uint32_t arc_tail(std::uint32_t a) const { return arc_tail_[a]; }
-  std::uint32_t arc_head(std::uint32_t a) const { return arcs_[a].target; }
-  RouteId arc_route(std::uint32_t a) const { return arcs_[a].route; }
-  void set_arc_closed(std::uint32_t a, bool closed) { arc_closed_[a] = closed ? 1 : 0; }
-  bool arc_closed(std::uint32_t a) const { return arc_closed_[a] != 0; }
 
   // --- people
   /// Adds people (one amount per cohort) at `v`; they move today with its move chance.
@@ -122,8 +107,6 @@ class FlowEngine {
     void clear();
   };
 
-  void compute_scores(int day);
-  bool refresh_cap_mult();
   void compute_weights();
   void process(const Packet& p, const double* a, Packets& next, Packets& parked);
   void begin_move(Packet p, const double* a, double scale, Packets& next, Packets& parked);
@@ -139,27 +122,10 @@ class FlowEngine {
   static void merge(Packets& list, bool on_arcs);
   static void merge_tail(Packets& list, std::size_t from);
 
-  Network net_;
-  MoveRules move_;
-  std::size_t n_;
   std::size_t c_;
-  std::span<const Arc> arcs_;
-  std::span<const std::uint32_t> offsets_;
-  std::vector<double> decay_factors_;
-  int decay_interval_;
-
-  std::vector<std::uint8_t> camp_, town_, marker_, foreign_, hold_;
-  std::vector<double> conflict_, movechance_, capacity_, sink_;
-  std::vector<int> time_of_conflict_;
-  std::vector<double> score_, cap_mult_, weight_, total_weight_;
-
-  std::vector<std::uint8_t> arc_closed_;
-  std::vector<std::uint32_t> arc_tail_;
-  std::vector<double> arc_speed_, arc_walk_;
+  std::vector<double> weight_;             // per path entry: its weight today (-1 closed)
   std::vector<std::uint8_t> simple_arc_;  // no daily capacity, no walking chance
-  std::vector<double> route_capacity_, route_used_;
-  bool has_route_capacity_ = false;
-  PathTable paths_;
+  std::vector<double> route_used_;
 
   // People resting at locations (per location x cohort), and their mean recent travel index.
   std::vector<double> fresh_;        // never finished a link (start_on_foot walkers)
