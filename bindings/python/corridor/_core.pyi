@@ -179,3 +179,25 @@ def site_needs(
 def default_planning() -> dict[str, float | int]: ...
 def default_movement() -> dict[str, float | int | bool]: ...
 def default_cohorts() -> tuple[list[str], list[float]]: ...
+
+def ipf2(
+    row_totals: npt.ArrayLike,
+    col_totals: npt.ArrayLike,
+    seed: npt.ArrayLike | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+) -> tuple[npt.NDArray[np.float64], int, bool, float]: ...
+def ipf3(
+    origin_by_birth: npt.ArrayLike,
+    destination_by_birth: npt.ArrayLike,
+    seed: npt.ArrayLike | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+) -> tuple[npt.NDArray[np.float64], int, bool, float]: ...
+def flows_from_stocks(
+    stock_t0: npt.ArrayLike,
+    stock_t1: npt.ArrayLike,
+    method: str = "demo",
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, bool, float]: ...

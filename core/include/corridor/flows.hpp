@@ -1,0 +1,102 @@
+// corridor — flow estimation: iterative proportional fitting (two- and three-way) and
+// origin-destination flows estimated from two sets of migrant stocks.
+//
+// Design notes:
+// - IPF alternates row and column scaling (Deming-Stephan); a zero in the seed is a structural
+//   zero and stays exactly zero. It stops when the largest absolute margin error is <= tol (in
+//   the units of the totals, as migest's `tol`), after the column step, so column margins hold
+//   to rounding and the reported error is the row margins'. Not converging within max_iter is
+//   reported (converged = false), not thrown: the fit so far is still useful.
+// - Totals that cannot balance (row and column sums differing by more than 1e-9 relative), a
+//   positive total whose seed row or column is all structural zeros, negative or non-finite
+//   values and mismatched shapes throw InputError naming the argument.
+// - Three-way IPF fits, for each place of birth, the origin and destination margins of that
+//   place: the slices are independent, so it runs the two-way fit per slice and reports the
+//   most iterations any slice needed.
+// - flows_from_stocks "demo" (Abel 2013; migest's ffs_demo default): for each place of birth the
+//   stayers are fixed at min(stock_t0, stock_t1) of each place, and the rest of the stocks is
+//   balanced by IPF on a seed of ones with a zero diagonal: the fewest moves consistent with the
+//   stocks. "ipf3" is plain independence (seed of ones, no stayer constraint). Without births
+//   and deaths each place of birth must have the same total at both dates.
+// - Every function is pure and reentrant.
+#pragma once
+
+#include <Eigen/Dense>
+#include <string>
+#include <vector>
+
+namespace corridor {
+
+/// A fitted two-way table and how the fit went.
+struct IpfResult {
+  Eigen::MatrixXd fitted;         ///< rows x columns, people
+  int iterations = 0;             ///< row-then-column sweeps done
+  bool converged = false;         ///< max_margin_error <= tol
+  double max_margin_error = 0.0;  ///< largest |margin - total| of the fit, people
+};
+
+/// Fits `seed` to row and column totals by iterative proportional fitting.
+/// @param row_totals  origin totals, >= 0, finite; size = rows of the table
+/// @param col_totals  destination totals, >= 0, finite; same sum as row_totals (1e-9 relative)
+/// @param seed        prior table, rows x columns, >= 0; zeros are structural; empty = all ones
+/// @param tol         stop when every margin is within tol of its total, people, > 0
+/// @param max_iter    most row-then-column sweeps, >= 1
+/// @throws InputError naming `row_totals`, `col_totals`, `seed`, `tol` or `max_iter`
+IpfResult ipf2(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
+               const Eigen::MatrixXd& seed = Eigen::MatrixXd(), double tol = 1e-10,
+               int max_iter = 1000);
+
+/// A fitted three-way table [born][origin][destination] and how the fit went.
+struct Ipf3Result {
+  std::vector<Eigen::MatrixXd> fitted;  ///< one origin x destination matrix per place of birth
+  int iterations = 0;                   ///< the most sweeps any place of birth needed
+  bool converged = false;               ///< every place of birth converged
+  double max_margin_error = 0.0;        ///< largest margin error over all places, people
+};
+
+/// Three-way IPF (migest's ipf3 with per-birthplace margins): for each place of birth b, fits
+/// seed[b] so that its row sums are origin_by_birth(b, :) and its column sums
+/// destination_by_birth(b, :).
+/// @param origin_by_birth       born x origin totals, >= 0
+/// @param destination_by_birth  born x destination totals, >= 0; each row sums as the
+///                              matching row of origin_by_birth
+/// @param seed                  one origin x destination matrix per place of birth, >= 0,
+///                              zeros structural; empty = all ones
+/// @param tol, max_iter         as ipf2
+/// @throws InputError naming the argument
+Ipf3Result ipf3(const Eigen::MatrixXd& origin_by_birth, const Eigen::MatrixXd& destination_by_birth,
+                const std::vector<Eigen::MatrixXd>& seed = {}, double tol = 1e-10,
+                int max_iter = 1000);
+
+/// How flows_from_stocks splits each place of birth's stocks into stayers and movers.
+enum class StockMethod {
+  kDemo,  ///< stayers fixed at min(stock_t0, stock_t1), the rest by IPF (migest ffs_demo)
+  kIpf3,  ///< independence: IPF on a seed of ones, no stayer constraint
+};
+
+/// Parses "demo" or "ipf3"; anything else throws InputError naming `method`.
+StockMethod parse_stock_method(const std::string& name);
+
+/// Flows per place of birth and summed, estimated from stocks at two dates.
+struct StockFlows {
+  std::vector<Eigen::MatrixXd> by_birth;  ///< per place of birth: origin x destination, people;
+                                          ///< the diagonal holds the stayers
+  Eigen::MatrixXd od;                     ///< summed over places of birth, diagonal 0, people
+  int iterations = 0;
+  bool converged = false;
+  double max_margin_error = 0.0;
+};
+
+/// Estimates origin-destination flows between two dates from migrant stocks.
+/// @param stock_t0  place of birth x place of residence at the first date, n x n, >= 0
+/// @param stock_t1  the same at the second date; each place of birth has the same total as in
+///                  stock_t0 (1e-9 relative), since there are no births or deaths here
+/// @param method    StockMethod::kDemo (default) or kIpf3
+/// @param tol, max_iter  as ipf2
+/// @throws InputError naming `stock_t0` or `stock_t1` (shape, negative or non-finite counts,
+///         totals that differ) or `tol`/`max_iter`
+StockFlows flows_from_stocks(const Eigen::MatrixXd& stock_t0, const Eigen::MatrixXd& stock_t1,
+                             StockMethod method = StockMethod::kDemo, double tol = 1e-10,
+                             int max_iter = 1000);
+
+}  // namespace corridor
