@@ -66,6 +66,23 @@ Scenario make_scenario(int days = 40) {
   return s;
 }
 
+// A trigger: more than 500 people queueing at Reception opens Overflow with 8,000 places.
+const Trigger& add_overflow_trigger(Scenario& s) {
+  Event open;
+  open.type = EventType::kOpenSite;
+  open.locations = {s.network.id("Overflow")};
+  open.capacity = 8000;
+  Trigger t;
+  t.location = s.network.id("Reception");
+  t.metric = TriggerMetric::kBacklog;
+  t.threshold = 500;
+  t.above = true;
+  t.then = open;
+  t.where = "test triggers[0]";
+  s.triggers.push_back(t);
+  return s.triggers.back();
+}
+
 double total(const Projection& p, const std::vector<double>& v, int day, LocationId loc) {
   const std::size_t c = p.cohorts.size();
   double s = 0.0;
@@ -164,18 +181,7 @@ TEST_CASE("a closed border keeps people out until it reopens", "[projection]") {
 
 TEST_CASE("a trigger opens an overflow site the day after its condition holds", "[projection]") {
   Scenario s = make_scenario();
-  Event open;
-  open.type = EventType::kOpenSite;
-  open.locations = {s.network.id("Overflow")};
-  open.capacity = 8000;
-  Trigger t;
-  t.location = s.network.id("Reception");
-  t.metric = TriggerMetric::kBacklog;
-  t.threshold = 500;
-  t.above = true;
-  t.then = open;
-  t.where = "test triggers[0]";
-  s.triggers.push_back(t);
+  const Trigger& t = add_overflow_trigger(s);
   const Projection p = run_projection(s);
   REQUIRE(p.fired.size() == 1);
   const int fired = p.fired[0].day;
@@ -403,18 +409,7 @@ TEST_CASE("agents: a closed border keeps agents out until it reopens", "[project
 TEST_CASE("agents: a trigger opens an overflow site the day after its condition holds",
           "[projection]") {
   Scenario s = make_scenario();
-  Event open;
-  open.type = EventType::kOpenSite;
-  open.locations = {s.network.id("Overflow")};
-  open.capacity = 8000;
-  Trigger t;
-  t.location = s.network.id("Reception");
-  t.metric = TriggerMetric::kBacklog;
-  t.threshold = 500;
-  t.above = true;
-  t.then = open;
-  t.where = "test triggers[0]";
-  s.triggers.push_back(t);
+  const Trigger& t = add_overflow_trigger(s);
   const Projection p = run_projection(s, agents(6));
   REQUIRE(p.fired.size() == 1);
   const int fired = p.fired[0].day;

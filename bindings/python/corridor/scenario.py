@@ -33,7 +33,7 @@ import pandas as pd
 
 from corridor import _core
 from corridor._progress import progress_bar
-from corridor.network import Network, read_network
+from corridor.network import Network, _geopandas, read_network
 
 try:
     import tomllib
@@ -1342,16 +1342,6 @@ class Projection:
 
 
 # ---------------------------------------------------------------------------------- helpers
-
-
-def _geopandas():
-    try:
-        import geopandas
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "writing a projection needs geopandas: pip install 'corridor[geo]'"
-        ) from exc
-    return geopandas
 
 
 def _thousands_formatter():
