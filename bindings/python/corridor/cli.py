@@ -13,6 +13,9 @@ Subcommands:
     Run a contingency scenario and write its projection (GeoPackage, CSVs, summary.md, chart)
     into OUTDIR, replacing it as a whole, printing the sites over capacity and the backlog.
     ``--engine agents`` moves whole people as agents, one random run per ``--seed``.
+``corridor ensemble SCENARIO.toml --members N [--vary PATH=SPEC ...] [--spec F.toml] [--scheduler ADDRESS] -o OUTDIR``
+    Run an uncertainty ensemble (locally, or on a Dask cluster) and write its bands,
+    exceedance probabilities and fan charts into OUTDIR.
 """
 
 from __future__ import annotations
@@ -162,6 +165,72 @@ def _projection_text(projection) -> str:
     return "\n".join(lines)
 
 
+def _cmd_ensemble(args: argparse.Namespace) -> int:
+    from corridor.ensembles import ensemble, parse_vary_text, read_ensemble_spec
+    from corridor.scenario import Scenario
+
+    spec = read_ensemble_spec(args.spec) if args.spec else {}
+    vary = dict(spec.get("vary", {}))
+    vary.update(parse_vary_text(args.vary or []))
+    members = args.members if args.members is not None else spec.get("members", 100)
+    seed = args.seed if args.seed is not None else spec.get("seed")
+    engine = args.engine if args.engine is not None else spec.get("engine")
+    scenario = Scenario.from_toml(args.scenario)
+    client = None
+    if args.scheduler:
+        from distributed import Client
+
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except OSError as exc:
+            raise corridor.IoError(f"--scheduler {args.scheduler}: cannot connect: {exc}") from None
+    progress = sys.stderr.isatty() and not args.quiet
+    kwargs = {k: spec[k] for k in ("metrics", "sites") if k in spec}
+    try:
+        result = ensemble(scenario, members=members, vary=vary, seed=seed, client=client,
+                          progress=progress, engine=engine, workers=args.workers, **kwargs)
+    except KeyboardInterrupt:
+        print(f"corridor: interrupted; {args.output} left as it was", file=sys.stderr)
+        return 130
+    finally:
+        if client is not None:
+            client.close()
+    written = result.write(args.output)
+    if not args.quiet:
+        print(_ensemble_text(result))
+        for path in written:
+            print(f"wrote {path}")
+    return 0
+
+
+def _ensemble_text(result) -> str:
+    lines = [
+        f"ensemble {result.name}: {result.size} members, {result.days} days, engine "
+        f"{result.info['engine']}, seed {result.seed}"
+    ]
+    for path, how in result.info["vary"].items():
+        lines.append(f"  vary  {path} ~ {how}")
+    summary = result.summary()
+    risky = summary[summary["p_over_capacity"] > 0] if not summary.empty else summary
+    if risky.empty:
+        lines.append("  over capacity  in no member")
+    else:
+        lines.append("  chance of running out of shelter (share of members), median date:")
+        for row in risky.itertuples(index=False):
+            when = "" if row.first_over_capacity_median is None or str(
+                row.first_over_capacity_median) == "NaT" else (
+                f", median first day {row.first_over_capacity_median:%Y-%m-%d}")
+            lines.append(
+                f"    {row.site}: {row.p_over_capacity:.0%}{when}; peak population "
+                f"{row.peak_population_p5:,.0f}-{row.peak_population_p95:,.0f} (5-95%)"
+            )
+    fired = result.triggers()
+    for row in fired.itertuples(index=False):
+        lines.append(f"  trigger {row.trigger} ({row.location} {row.metric}): fired in "
+                     f"{row.p_fired:.0%} of members")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corridor",
@@ -214,6 +283,28 @@ def build_parser() -> argparse.ArgumentParser:
                     help="agent engine's worker threads (default: all cores; same result)")
     rn.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     rn.set_defaults(func=_cmd_run)
+
+    en = sub.add_parser("ensemble", help="run an ensemble of scenario variants (local or Dask)")
+    en.add_argument("scenario", help="scenario TOML file (see docs/scenario.md)")
+    en.add_argument("-o", "--output", required=True,
+                    help="output folder (replaced as a whole: ensemble.gpkg, bands.csv, "
+                         "exceedance.csv, members.csv, summary.csv, fan_charts.png)")
+    en.add_argument("--members", type=int, default=None, help="number of members (default 100)")
+    en.add_argument("--vary", action="append", metavar="PATH=SPEC",
+                    help="a varied value: PATH=uniform:LOW:HIGH, normal:MEAN:SD[:LOW:HIGH], "
+                         "triangular:LOW:MODE:HIGH, lognormal:MEDIAN:SIGMA, "
+                         "loguniform:LOW:HIGH, or A,B,C (alternatives); repeatable")
+    en.add_argument("--spec", default=None,
+                    help="ensemble TOML file (members, seed, engine, metrics, sites, [vary])")
+    en.add_argument("--seed", type=int, default=None, help="seed of the draws (default: random)")
+    en.add_argument("--engine", choices=["expected", "agents"], default=None,
+                    help="engine (default: the scenario's, else expected)")
+    en.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="Dask scheduler address (tcp://host:8786); default: this machine's cores")
+    en.add_argument("--workers", type=int, default=None,
+                    help="local threads (default: all cores; ignored with --scheduler)")
+    en.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    en.set_defaults(func=_cmd_ensemble)
     return parser
 
 
