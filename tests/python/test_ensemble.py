@@ -335,3 +335,32 @@ def test_memory_guard_names_the_way_out(scenario, monkeypatch):
     monkeypatch.setattr(ensembles, "_MAX_BYTES", 1000)
     with pytest.raises(corridor.InputError, match="pass sites="):
         corridor.ensemble(scenario, members=10, progress=False)
+
+
+def test_member_texts_from_the_template_equal_full_documents(scenario):
+    # The fast path substitutes drawn scalars into one serialised document; it must give the
+    # same document as setting the values and serialising in full (strings with quotes,
+    # floats that need all their digits, a nested path, and a drawn table that forces the
+    # full path).
+    import copy
+
+    from corridor.ensembles import _set, _text_maker
+    from corridor.scenario import _toml_ready, _tomli_w, tomllib
+
+    base = _toml_ready(scenario._clean())
+    columns = {
+        "events[0].people": [100_000, 123_457],
+        "movement.camp_weight": [1.5, 0.1 + 0.2],
+        "events[0].note": ['say "hi"\\n', "b"],
+        "triggers[0].then.location": ["Overflow Site A", "Overflow Site B"],
+        "events[1].over_days": [[1, 2], [3]],
+    }
+    for cols in (columns, {**columns, "events[1].cohorts": [{"women": 0.5, "men": 0.5},
+                                                             {"women": 0.2, "men": 0.8}]}):
+        render = _text_maker(base, cols, _tomli_w())
+        assert render.__name__ == ("render" if "events[1].cohorts" not in cols else "full")
+        for i in range(2):
+            expected = copy.deepcopy(base)
+            for path, values in cols.items():
+                _set(expected, path, values[i])
+            assert tomllib.loads(render(i)) == _toml_ready(expected)

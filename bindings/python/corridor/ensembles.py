@@ -497,11 +497,9 @@ def ensemble(
     tomli_w = _tomli_w()
     base_data = _toml_ready(doc._clean())
     texts: list[str] = []
+    render = _text_maker(base_data, columns, tomli_w)
     for i in range(members):
-        data = _copy.deepcopy(base_data)
-        for path, values in columns.items():
-            _set(data, path, values[i])
-        text = tomli_w.dumps(_toml_ready(data))
+        text = render(i)
         label = f"{scenario.name} member {i}"
         try:
             _core.parse_scenario(text, label, ".", network._core)
@@ -614,6 +612,63 @@ def _run_on_dask(client: Any, payload: _Payload, batches: list, take: Callable) 
         raise
     finally:
         client.cancel(shipped)
+
+
+def _toml_literal(value: Any, tomli_w) -> str:
+    """A scalar (or list of scalars) as a TOML value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # finite: checked when drawn; repr round-trips exactly
+    return tomli_w.dumps({"v": value})[4:].rstrip("\n")
+
+
+def _templatable(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (bool, int, str)):
+        return True
+    return isinstance(value, list) and all(
+        isinstance(v, (bool, int, str)) or (isinstance(v, float) and math.isfinite(v))
+        for v in value
+    )
+
+
+def _text_maker(base: dict[str, Any], columns: dict[str, list[Any]], tomli_w) -> Callable[[int], str]:
+    """A function giving member i's scenario text. When every drawn value is a scalar (the
+    usual case), the document is serialised once with a placeholder per varied path and each
+    member only substitutes its values: tomli-w is pure Python, and dumping the whole document
+    per member would cost more than running the expected engine. Otherwise (a drawn table),
+    each member's document is dumped in full."""
+
+    def full(i: int) -> str:
+        data = _copy.deepcopy(base)
+        for path, values in columns.items():
+            _set(data, path, values[i])
+        return tomli_w.dumps(_toml_ready(data))
+
+    if not columns or not all(_templatable(v) for values in columns.values() for v in values):
+        return full
+    data = _copy.deepcopy(base)
+    marks = {}
+    for k, path in enumerate(columns):
+        marks[path] = f"@@corridor-vary-{k}@@"
+        _set(data, path, marks[path])
+    template = tomli_w.dumps(_toml_ready(data))
+    if any(template.count(f'"{m}"') != 1 for m in marks.values()):
+        return full  # pragma: no cover - a placeholder was quoted differently
+    pieces = re.split(r'"(@@corridor-vary-\d+@@)"', template)
+    slot = {m: path for path, m in marks.items()}
+    literals = {path: [_toml_literal(v, tomli_w) for v in values] for path, values in columns.items()}
+
+    def render(i: int) -> str:
+        return "".join(
+            literals[slot[piece]][i] if k % 2 else piece for k, piece in enumerate(pieces)
+        )
+
+    return render
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
@@ -808,6 +863,7 @@ class Ensemble:
         ``p_over_capacity`` (share of members in which the site ran out of shelter on some
         day), ``first_over_capacity_median`` (median date it first did, among those members),
         ``date_p50`` (the first date by which half the members have run out),
+        ``days_over_capacity_p50/p95`` (days spent over capacity),
         ``peak_population_p5/p50/p95``, ``peak_backlog_p50/p95`` (if backlog was kept).
         """
         pop = self.arrays.get("population")
@@ -838,6 +894,8 @@ class Ensemble:
                     dates[int(np.median(firsts))] if len(firsts) else pd.NaT
                 ),
                 "date_p50": dates[half[0]] if len(half) else pd.NaT,
+                "days_over_capacity_p50": float(np.quantile(over[:, :, j].sum(axis=1), 0.5)),
+                "days_over_capacity_p95": float(np.quantile(over[:, :, j].sum(axis=1), 0.95)),
                 "peak_population_p5": float(np.quantile(peak[:, j], 0.05)),
                 "peak_population_p50": float(np.quantile(peak[:, j], 0.5)),
                 "peak_population_p95": float(np.quantile(peak[:, j], 0.95)),
