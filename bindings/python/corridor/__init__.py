@@ -10,11 +10,13 @@ from corridor._core import CrsError, Error, InputError, IoError, __version__
 from corridor.network import Network, Route, read_network
 from corridor.scenario import Projection, Scenario
 from corridor.ensembles import Ensemble, ensemble
+from corridor.exercise import Exercise
 
 __all__ = [
     "CrsError",
     "Ensemble",
     "Error",
+    "Exercise",
     "InputError",
     "IoError",
     "Network",
