@@ -193,6 +193,28 @@ void close_dataset(DatasetPtr& dataset, const Sink& sink) {
   sink.check("cannot finish writing the file");
 }
 
+/// Reads the finished temporary back and checks it holds `expected` features. Some drivers do
+/// not check their own writes (GDAL 3.6's GeoJSON writer ignores the result of every write and
+/// of the close): on a full disk, or past a quota or file-size limit, they leave a truncated
+/// file and report nothing. Counting the features back catches that before the rename.
+void verify_feature_count(const Plan& plan, const Sink& sink, std::size_t expected) {
+  const char* const drivers[] = {plan.driver->GetDescription(), nullptr};
+  GDALDatasetUniquePtr dataset(GDALDataset::Open(
+      sink.temp().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr, nullptr));
+  GIntBig found = -1;
+  if (dataset && dataset->GetLayerCount() == 1) {
+    found = dataset->GetLayer(0)->GetFeatureCount(TRUE);
+  }
+  if (found != static_cast<GIntBig>(expected)) {
+    throw IoError(sink.target() +
+                  ": the file was not written completely (" +
+                  (found < 0 ? std::string("it does not read back")
+                             : std::to_string(found) + " of " + std::to_string(expected) +
+                                   " features read back") +
+                  "): is the disk full, or a quota or file-size limit reached?");
+  }
+}
+
 /// Adds a field; returns its index in the layer definition.
 int add_field(OGRLayer& layer, const char* name, OGRFieldType type, const Sink& sink,
               int width = 0) {
@@ -540,9 +562,11 @@ std::vector<std::string> write_network(const Network& network, const std::string
     DatasetPtr locations = create_dataset(plan, locations_sink);
     write_locations(*locations, network, plan, locations_sink);
     close_dataset(locations, locations_sink);
+    verify_feature_count(plan, locations_sink, network.num_locations());
     DatasetPtr routes = create_dataset(plan, routes_sink);
     write_routes(*routes, network, plan, routes_sink);
     close_dataset(routes, routes_sink);
+    verify_feature_count(plan, routes_sink, network.num_routes());
   }
   return output.commit();
 }

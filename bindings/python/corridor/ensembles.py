@@ -1080,8 +1080,13 @@ class Ensemble:
             names.append("summary.csv")
             names.append(self._write_png(tmp / "fan_charts.png", summary))
             _swap_into_place(tmp, out.absolute())
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, Exception) and not isinstance(exc, _core.Error):
+                # GDAL (through pyogrio), pandas and matplotlib each fail in their own way
+                # (a full disk is an OSError, a failed GeoPackage commit a DataSourceError):
+                # one corridor error naming the folder, the cause chained.
+                raise _core.IoError(f"{out}: cannot write the ensemble: {exc}") from exc
             raise
         return [out / n for n in names]
 

@@ -1037,8 +1037,13 @@ class Projection:
                 self._write_png(tmp / "busiest_sites.png"),
             ]
             _swap_into_place(tmp, out.absolute())
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, Exception) and not isinstance(exc, _core.Error):
+                # GDAL (through pyogrio), pandas and matplotlib each fail in their own way
+                # (a full disk is an OSError, a failed GeoPackage commit a DataSourceError):
+                # one corridor error naming the folder, the cause chained.
+                raise _core.IoError(f"{out}: cannot write the projection: {exc}") from exc
             raise
         return [out / name for name in names]
 
