@@ -198,3 +198,36 @@ def test_replay_refuses_a_log_that_does_not_match(scenario, tmp_path):
     (tmp_path / "not.jsonl").write_text('{"a": 1}\n')
     with pytest.raises(corridor.InputError, match=r"not.jsonl line 1: not a corridor exercise log"):
         Exercise.replay(scenario, tmp_path / "not.jsonl")
+
+
+def test_sitreps_follow_the_exercise(scenario, tmp_path):
+    ex = Exercise(scenario)
+    ex.step(30)
+    first = ex.sitrep(tmp_path / "day29.html")
+    assert [p.name for p in first] == ["day29.html"]
+    ex.inject(INJECT, note="Inject 1: shelling of Hessamir")
+    ex.decide({"type": "open_site", "location": "Overflow Site A", "capacity": 10_000},
+              note="Decision 1: open the overflow site early")
+    ex.step(10)
+    page = ex.sitrep()  # HTML text; changes since the previous report (day 29)
+    assert "day 39" in page.lower()
+    assert "Changes since day 29" in page
+    assert "Decision 1: open the overflow site early (open site Overflow Site A" in page
+    assert "Inject 1: shelling of Hessamir (displacement Hessamir" in page
+
+
+def test_cli_sitrep_of_a_saved_exercise(scenario, tmp_path, capsys):
+    from corridor import cli
+
+    ex = Exercise(scenario)
+    ex.step(25)
+    ex.decide({"type": "set_capacity", "location": "Ambrel Reception Centre",
+               "screening_per_day": 1400}, note="Decision 1: four screening teams")
+    ex.step(5)
+    log = ex.save_log(tmp_path / "ex.jsonl")
+    out = tmp_path / "report.html"
+    assert cli.main(["sitrep", str(SCENARIO), "--exercise", str(log), "--since", "20",
+                     "-o", str(out)]) == 0
+    page = out.read_text()
+    assert "Decision 1: four screening teams (set capacity Ambrel Reception Centre" in page
+    assert "day 29" in page.lower()

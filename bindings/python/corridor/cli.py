@@ -13,6 +13,9 @@ Subcommands:
     Run a contingency scenario and write its projection (GeoPackage, CSVs, summary.md, chart)
     into OUTDIR, replacing it as a whole, printing the sites over capacity and the backlog.
     ``--engine agents`` moves whole people as agents, one random run per ``--seed``.
+``corridor sitrep SCENARIO.toml [--day N] [--since N] [--exercise LOG.jsonl] -o report.html [--pdf]``
+    A self-contained situation report (HTML, and PDF through headless Chromium) for a day of
+    the scenario, or of a saved table-top exercise.
 ``corridor ensemble SCENARIO.toml --members N [--vary PATH=SPEC ...] [--spec F.toml] [--scheduler ADDRESS] -o OUTDIR``
     Run an uncertainty ensemble (locally, or on a Dask cluster) and write its bands,
     exceedance probabilities and fan charts into OUTDIR.
@@ -305,7 +308,63 @@ def build_parser() -> argparse.ArgumentParser:
                     help="local threads (default: all cores; ignored with --scheduler)")
     en.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     en.set_defaults(func=_cmd_ensemble)
+    sr = sub.add_parser("sitrep", help="run a scenario and write a situation report (HTML, PDF)")
+    sr.add_argument("scenario", help="scenario TOML file (see docs/scenario.md)")
+    sr.add_argument("-o", "--output", required=True,
+                    help="report to write: NAME.html, or NAME.pdf for a PDF and NAME.html")
+    sr.add_argument("--day", type=int, default=None,
+                    help="day reported, counted from 0 (default: the last day)")
+    sr.add_argument("--since", type=int, default=None,
+                    help="day of the previous report: list what changed since")
+    sr.add_argument("--title", default=None, help="the report's heading")
+    sr.add_argument("--log", default=None, metavar="LOG.csv",
+                    help="exercise log CSV with columns day, kind, description")
+    sr.add_argument("--exercise", default=None, metavar="LOG.jsonl",
+                    help="a saved exercise log (Exercise.save_log): replay it and report on it")
+    sr.add_argument("--pdf", action="store_true",
+                    help="also print NAME.pdf with headless Chromium")
+    sr.add_argument("--engine", choices=["expected", "agents"], default=None,
+                    help="engine (default: the scenario's, else expected)")
+    sr.add_argument("--seed", type=int, default=None,
+                    help="random seed of the agent engine (default: the scenario's)")
+    sr.add_argument("--threads", type=int, default=None,
+                    help="agent engine's worker threads (default: all cores; same result)")
+    sr.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    sr.set_defaults(func=_cmd_sitrep)
     return parser
+
+
+def _cmd_sitrep(args: argparse.Namespace) -> int:
+    """``corridor sitrep SCENARIO.toml [--day N] [--since N] -o report.html [--pdf]``."""
+    import pandas as pd
+
+    from corridor.scenario import Scenario
+    from corridor.sitrep import read_log, write_sitrep
+
+    scenario = Scenario.from_toml(args.scenario)
+    log = read_log(args.log) if args.log else None  # a bad log fails before the run
+    progress = sys.stderr.isatty() and not args.quiet
+    try:
+        if args.exercise:
+            from corridor.exercise import Exercise
+
+            exercise = Exercise.replay(scenario, args.exercise)
+            projection = exercise.projection
+            played = exercise.report_log()
+            log = played if log is None else pd.concat([played, log], ignore_index=True)
+        else:
+            projection = scenario.run(
+                engine=args.engine, seed=args.seed, progress=progress, threads=args.threads
+            )
+    except KeyboardInterrupt:
+        print(f"corridor: interrupted; {args.output} left as it was", file=sys.stderr)
+        return 130
+    written = write_sitrep(projection, args.output, day=args.day, since=args.since,
+                           title=args.title, log=log, pdf=True if args.pdf else None)
+    if not args.quiet:
+        for path in written:
+            print(f"wrote {path}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

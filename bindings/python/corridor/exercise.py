@@ -348,13 +348,23 @@ class Exercise:
         since = self._reported if since is None else since
         if since is not None and since >= day:
             since = None
-        log = self.log[self.log["kind"].isin(_KINDS)].reset_index(drop=True)
+        log = self.report_log()
         if path is None:
             out = _sitrep.sitrep_html(p, day=day, since=since, log=log, **kwargs)
         else:
             out = _sitrep.write_sitrep(p, path, day=day, since=since, log=log, **kwargs)
         self._reported = day
         return out
+
+    def report_log(self) -> pd.DataFrame:
+        """The injects and decisions as a situation report lists them: ``day, kind,
+        description`` (the note, when there is one, after the event)."""
+        log = self.log
+        log = log[log["kind"].isin(_KINDS)].reset_index(drop=True)
+        notes = log["note"].fillna("")
+        log["description"] = [d if not n else f"{n} ({d})"
+                              for d, n in zip(log["description"], notes)]
+        return log[["day", "kind", "description"]]
 
     def compare(self, other: Exercise, labels: tuple[str, str] = ("this", "other")) -> pd.DataFrame:
         """Two branches side by side, per site reached in either: peak population, days over
