@@ -81,7 +81,7 @@ def test_branches_are_independent(scenario):
     assert list(alt.log["type"].fillna("")) == ["", "displacement", "close_border", ""]
     assert not np.array_equal(ex.projection.raw["population"], alt.projection.raw["population"])
     both = ex.compare(alt, labels=("open B", "close border"))
-    assert set(both.columns.get_level_values(0)) == {"open B", "close border"}
+    assert set(both.columns.get_level_values(0)) == {"open B", "close border", "change"}
     # In the branch that decided nothing about Overflow Site B it is open from day 0 (a site
     # is held closed only when an open_site names it), so both have people there; the
     # decision opened it with a capacity of 8,000 in one branch only.

@@ -661,3 +661,22 @@ def test_qgis_animates_site_daily(exercise_run, tmp_path):
     assert info["active"] and info["mode"] == 2, info  # ModeFeatureDateTimeStartAndEndFromFields
     for day, (days, count) in info["frames"].items():
         assert (days, count) == ([int(day)], n), (day, info["frames"])
+
+
+def test_compare_two_projections(exercise_run):
+    s = exercise_run.scenario.copy()
+    s["events"][0]["people"] = 150_000
+    other = s.run(progress=False)
+    c = exercise_run.compare(other, labels=("base", "more"))
+    assert set(c.columns.get_level_values(0)) == {"base", "more", "change"}
+    sedra = c.loc["Sedra Plain Camp"]
+    assert sedra[("change", "peak_population")] == pytest.approx(
+        sedra[("more", "peak_population")] - sedra[("base", "peak_population")])
+    assert sedra[("change", "total_arrivals")] > 0  # 30,000 more people displaced
+    first = sedra[("change", "first_over_capacity")]
+    assert first == (sedra[("more", "first_over_capacity")] - sedra[("base", "first_over_capacity")]).days
+    assert c[("base", "peak_population")].is_monotonic_decreasing
+    with pytest.raises(corridor.InputError, match="unknown column"):
+        exercise_run.compare(other, columns=("peak_people",))
+    with pytest.raises(corridor.InputError, match="two distinct names"):
+        exercise_run.compare(other, labels=("a", "a"))

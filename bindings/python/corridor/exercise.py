@@ -367,21 +367,15 @@ class Exercise:
         return log[["day", "kind", "description"]]
 
     def compare(self, other: Exercise, labels: tuple[str, str] = ("this", "other")) -> pd.DataFrame:
-        """Two branches side by side, per site reached in either: peak population, days over
-        capacity, peak backlog and longest wait, over the days both have played."""
+        """Two branches side by side over the days both have played: :meth:`Projection.compare`
+        (per site: peak population, first day and days over capacity, peak backlog, longest
+        wait, arrivals; and the change from this branch to the other)."""
         days = min(self._day, other._day)
         if days == 0:
             raise _error("compare: neither branch has played a day")
-        frames = []
-        for label, ex in zip(labels, (self, other)):
-            p = _prefix(ex.scenario, days).run(engine=ex._engine, seed=ex._seed, progress=False, threads=1)
-            summary = p.summary()[["peak_population", "days_over_capacity", "peak_backlog",
-                                   "longest_wait_days"]]
-            summary.columns = pd.MultiIndex.from_product([[label], summary.columns])
-            frames.append(summary)
-        both = pd.concat(frames, axis=1)
-        reached = (both.xs("peak_population", axis=1, level=1) > 0).any(axis=1)
-        return both[reached]
+        a, b = (_prefix(ex.scenario, days).run(engine=ex._engine, seed=ex._seed, progress=False,
+                                              threads=1) for ex in (self, other))
+        return a.compare(b, labels=labels)
 
     # ------------------------------------------------------------------ the log as a file
     def save_log(self, path: str | os.PathLike) -> Path:

@@ -948,6 +948,58 @@ class Projection:
         frame = frame[frame["peak_population"] > 0]
         return frame.sort_values("peak_population", ascending=False, kind="stable")
 
+    def compare(
+        self,
+        other: Projection,
+        labels: tuple[str, str] = ("this", "other"),
+        columns: tuple[str, ...] = (
+            "peak_population",
+            "first_over_capacity",
+            "days_over_capacity",
+            "peak_backlog",
+            "longest_wait_days",
+            "total_arrivals",
+        ),
+    ) -> pd.DataFrame:
+        """This projection and another (a what-if, an option) side by side, per site.
+
+        Rows: every site either reached, busiest first (by this projection's peak). Columns: a
+        two-level index, ``(label, column)`` for each of ``columns`` of :meth:`summary`, and
+        ``("change", column)`` = other - this for the numeric ones (days for dates). Both must
+        run on the same network; they may cover different numbers of days.
+        """
+        if not isinstance(other, Projection):
+            raise TypeError(f"compare: expected a Projection, got {type(other).__name__}")
+        if self.locations != other.locations:
+            raise _core.InputError("compare: the two projections run on different networks")
+        if len(labels) != 2 or labels[0] == labels[1] or "change" in labels:
+            raise _core.InputError(f"compare: labels {labels!r} must be two distinct names, "
+                                   "neither 'change'")
+        a, b = self.summary(), other.summary()
+        unknown = [c for c in columns if c not in a.columns]
+        if unknown:
+            raise _core.InputError(f"compare: unknown column(s) {', '.join(unknown)} (summary "
+                                   f"has {', '.join(a.columns)})")
+        sites = a.index.union(b.index, sort=False)
+        order = a["peak_population"].reindex(sites).fillna(0).sort_values(
+            ascending=False, kind="stable").index
+        a, b = a.reindex(order), b.reindex(order)
+        parts = {labels[0]: a[list(columns)], labels[1]: b[list(columns)]}
+        change = {}
+        for c in columns:
+            if pd.api.types.is_datetime64_any_dtype(a[c]):
+                change[c] = (b[c] - a[c]).dt.days
+            elif pd.api.types.is_numeric_dtype(a[c]):
+                fill = 0 if c in ("peak_population", "days_over_capacity", "peak_backlog",
+                                  "total_arrivals") else np.nan
+                change[c] = b[c].fillna(fill) - a[c].fillna(fill)
+        parts["change"] = pd.DataFrame(change, index=order)
+        for c in ("peak_population", "days_over_capacity", "peak_backlog", "total_arrivals"):
+            for label in labels:
+                if c in parts[label]:
+                    parts[label][c] = parts[label][c].fillna(0)
+        return pd.concat(parts, axis=1)
+
     def busiest(self, n: int = 8) -> list[str]:
         """The ``n`` locations with the highest peak population."""
         return self.summary().index[: max(int(n), 0)].tolist()
