@@ -364,3 +364,29 @@ def test_member_texts_from_the_template_equal_full_documents(scenario):
             for path, values in cols.items():
                 _set(expected, path, values[i])
             assert tomllib.loads(render(i)) == _toml_ready(expected)
+
+
+def test_qgis_animates_the_bands(ens, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    from test_projection import QGIS_TEMPORAL_SCRIPT
+    from test_qgis import SYSTEM_PYTHON, qgis_available
+
+    if not qgis_available():
+        pytest.skip("python3-qgis is not installed (./dev test installs it)")
+    ens.write(tmp_path / "out")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp_path))
+    res = subprocess.run(
+        [SYSTEM_PYTHON, "-c", QGIS_TEMPORAL_SCRIPT, str(tmp_path / "out" / "ensemble.gpkg"),
+         "site_bands"],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    info = json.loads(res.stdout.strip().splitlines()[-1])
+    n = len(ens.sites_kept)
+    assert info["valid"] and info["count"] == ens.days * n, info
+    assert info["start_time"] and info["end_time"], info
+    for day, (days, count) in info["frames"].items():
+        assert (days, count) == ([int(day)], n), (day, info["frames"])

@@ -603,7 +603,8 @@ QGIS_TEMPORAL_SCRIPT = textwrap.dedent(
     from qgis.PyQt.QtCore import QDate, QDateTime, QTime, QVariant
     app = QgsApplication([], False)
     app.initQgis()
-    layer = QgsVectorLayer(sys.argv[1] + "|layername=site_daily", "site_daily", "ogr")
+    name = sys.argv[2] if len(sys.argv) > 2 else "site_daily"
+    layer = QgsVectorLayer(sys.argv[1] + "|layername=" + name, name, "ogr")
     out = {"valid": layer.isValid(), "count": layer.featureCount()}
     if layer.isValid():
         fields = layer.fields()
