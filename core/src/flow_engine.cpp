@@ -25,9 +25,19 @@
 //   shares travel on like the rest, which keeps the account exact.
 // - Conservation: spawned = at locations + in transit + departed, checked every day to 1e-9
 //   relative by the drivers.
+// - Cost. A round costs its chained slots (location x band of km moved today) times the paths
+//   on offer at each, and the day up to kMaxHopsPerDay rounds. What a hop does is kept lean: each
+//   path's share of its location's total weight is divided once when the weights change (and
+//   only the locations with a path to a place whose capacity multiplier moved are reweighed
+//   between rounds), an arc's hop data is one record, a hop's C amounts are multiplied once, and
+//   a round walks a bitmap of the slots in use in slot order instead of sorting a list. The
+//   arithmetic and its order are those of the plain code, so the results do not depend on this.
+//   On a dense network of short links (many hops a day) the slots, rounds and paths multiply:
+//   see docs/expected.md, "Speed, and its limit".
 #include "flow_engine.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <tuple>
@@ -69,10 +79,49 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
   starters_recent_.assign(2 * m, 0.0);
   starters_used_.assign(2 * m, 0);
   simple_arc_.assign(m, 0);
+  hop_arc_.resize(m);
   for (std::size_t a = 0; a < m; ++a) {
     simple_arc_[a] = !std::isfinite(route_capacity_[arcs_[a].route]) && arc_walk_[a] == 0.0;
+    hop_arc_[a] = {arcs_[a].distance_km, arc_speed_[a], arcs_[a].target, arcs_[a].route};
   }
-  weight_.assign(paths_.end.size(), 0.0);
+  const std::size_t entries = paths_.end.size();
+  weight_.assign(entries, 0.0);
+  ratio_.assign(entries, 0.0);
+  path_arc_.resize(entries);
+  path_simple_.resize(entries);
+  for (std::size_t e = 0; e < entries; ++e) {
+    path_arc_[e] = paths_.hop_arc[paths_.hop_first[e]];
+    path_simple_[e] = simple_arc_[path_arc_[e]] && paths_.hop_first[e + 1] - paths_.hop_first[e] == 1;
+  }
+  // Sources of the paths ending at each location, each source once.
+  {
+    std::vector<std::uint32_t> last(n_, 0xFFFFFFFFu);
+    source_first_.assign(n_ + 1, 0);
+    for (std::uint32_t v = 0; v < n_; ++v) {
+      for (std::uint32_t e = paths_.first[v]; e < paths_.first[v + 1]; ++e) {
+        const std::uint32_t u = paths_.end[e];
+        if (last[u] != v) {
+          last[u] = v;
+          ++source_first_[u + 1];
+        }
+      }
+    }
+    for (std::size_t u = 0; u < n_; ++u) source_first_[u + 1] += source_first_[u];
+    sources_.resize(source_first_[n_]);
+    std::vector<std::uint32_t> fill(source_first_.begin(), source_first_.end() - 1);
+    std::fill(last.begin(), last.end(), 0xFFFFFFFFu);
+    for (std::uint32_t v = 0; v < n_; ++v) {
+      for (std::uint32_t e = paths_.first[v]; e < paths_.first[v + 1]; ++e) {
+        const std::uint32_t u = paths_.end[e];
+        if (last[u] != v) {
+          last[u] = v;
+          sources_[fill[u]++] = v;
+        }
+      }
+    }
+  }
+  stale_mark_.assign(n_, 0);
+  scratch_.assign(c_, 0.0);
   fresh_.assign(n_ * c_, 0.0);
   free_.assign(n_ * c_, 0.0);
   held_.assign(n_ * c_, 0.0);
@@ -187,16 +236,49 @@ double FlowEngine::at_locations() const {
 // ---------------------------------------------------------------------------- weights --
 
 void FlowEngine::compute_weights() {
-  for (std::uint32_t v = 0; v < n_; ++v) {
-    total_weight_[v] = path_weights(paths_, v, arc_closed_.data(), score_.data(), cap_mult_.data(),
-                                    move_, weight_.data());
+  for (std::uint32_t v = 0; v < n_; ++v) compute_weights(v);
+}
+
+// The weights of v's paths and each one's share of their total (the same division for every
+// group that leaves v until the weights change).
+void FlowEngine::compute_weights(std::uint32_t v) {
+  const double total = path_weights(paths_, v, arc_closed_.data(), score_.data(),
+                                    cap_mult_.data(), move_, weight_.data());
+  total_weight_[v] = total;
+  for (std::uint32_t e = paths_.first[v]; e < paths_.first[v + 1]; ++e) {
+    ratio_[e] = weight_[e] > 0.0 ? weight_[e] / total : 0.0;
   }
+}
+
+// FleePlaces::refresh_cap_mult with the counts of this engine, then new weights for the
+// locations with a path to a place whose multiplier changed (the others' are unchanged).
+// Returns true if a multiplier changed.
+bool FlowEngine::refresh_weights() {
+  for (const std::uint32_t u : limited_) {
+    const double m = cap_multiplier(capacity_[u], move_, count_[u]);
+    if (m == cap_mult_[u]) continue;
+    cap_mult_[u] = m;
+    for (std::uint32_t i = source_first_[u]; i < source_first_[u + 1]; ++i) {
+      const std::uint32_t v = sources_[i];
+      if (!stale_mark_[v]) {
+        stale_mark_[v] = 1;
+        stale_.push_back(v);
+      }
+    }
+  }
+  if (stale_.empty()) return false;
+  for (const std::uint32_t v : stale_) {
+    compute_weights(v);
+    stale_mark_[v] = 0;
+  }
+  stale_.clear();
+  return true;
 }
 
 // -------------------------------------------------------------------------- movement --
 
 // A packet due to move: a chained arrival first rolls its location's move chance (forced on out
-// of a town by avoid_short_stints, certain with a planned path); then begin_move.
+// of a town by avoid_short_stints, certain with a planned path); then it moves on.
 void FlowEngine::process(const Packet& p, const double* a, Packets& next, Packets& parked) {
   double go = 1.0;
   if (p.chained && p.admitted == kNoPath && p.path == kNoPath) {
@@ -206,43 +288,49 @@ void FlowEngine::process(const Packet& p, const double* a, Packets& next, Packet
     go = forced ? 1.0 : movechance_[here];
     if (go < 1.0) end_day(p, a, 1.0 - go, here, p.moved);
   }
-  if (go > 0.0) begin_move(p, a, go, next, parked);
+  if (!(go > 0.0)) return;
+  if (p.path == kNoPath) {
+    select_paths(p, a, go, next, parked);
+  } else {
+    begin_move(p, a, go, next, parked);
+  }
 }
 
+// moving.selectRoute, every choice at once: the share `scale` of `a` splits over the paths on
+// offer by weight.
+void FlowEngine::select_paths(const Packet& p, const double* a, double scale, Packets& next,
+                              Packets& parked) {
+  const std::uint32_t here = p.where;
+  if (!(total_weight_[here] > 0.0)) {
+    end_day(p, a, scale, here, p.moved);
+    return;
+  }
+  double stay = 0.0;
+  const double sum = std::accumulate(a, a + c_, 0.0);
+  for (std::uint32_t e = paths_.first[here]; e < paths_.first[here + 1]; ++e) {
+    if (!(weight_[e] > 0.0)) continue;
+    const double share = scale * ratio_[e];
+    const std::uint32_t goal = paths_.end[e];
+    if (camp_[goal] && cap_mult_[goal] < 0.5) {  // check_dest_is_full_camp
+      stay += share;
+      continue;
+    }
+    if (path_simple_[e]) {
+      hop_simple(p, a, sum * share, share, path_arc_[e]);
+      continue;
+    }
+    Packet q = p;
+    q.path = e;
+    q.cursor = 0;
+    take_hop(q, a, share, path_arc_[e], next, parked);
+  }
+  if (stay > 0.0) end_day(p, a, stay, here, p.moved);
+}
+
+// Person.take_next_step on a planned path.
 void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& next,
                             Packets& parked) {
   const std::uint32_t here = p.where;
-  if (p.path == kNoPath) {  // moving.selectRoute, every choice at once
-    const double total = total_weight_[here];
-    if (!(total > 0.0)) {
-      end_day(p, a, scale, here, p.moved);
-      return;
-    }
-    double stay = 0.0;
-    const double sum = std::accumulate(a, a + c_, 0.0);
-    for (std::uint32_t e = paths_.first[here]; e < paths_.first[here + 1]; ++e) {
-      const double w = weight_[e];
-      if (!(w > 0.0)) continue;
-      const double share = scale * (w / total);
-      const std::uint32_t goal = paths_.end[e];
-      if (camp_[goal] && cap_mult_[goal] < 0.5) {  // check_dest_is_full_camp
-        stay += share;
-        continue;
-      }
-      const std::uint32_t arc = paths_.hop_arc[paths_.hop_first[e]];
-      if (simple_arc_[arc] && paths_.hop_first[e + 1] - paths_.hop_first[e] == 1) {
-        hop_simple(p, a, sum * share, share, arc);
-        continue;
-      }
-      Packet q = p;
-      q.path = e;
-      q.cursor = 0;
-      take_hop(q, a, share, arc, next, parked);
-    }
-    if (stay > 0.0) end_day(p, a, stay, here, p.moved);
-    return;
-  }
-  // Person.take_next_step on a planned path.
   const std::uint32_t goal = paths_.end[p.path];
   if (camp_[goal] && cap_mult_[goal] < 0.5) {
     p.path = kNoPath;
@@ -270,39 +358,40 @@ void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& ne
 void FlowEngine::hop_simple(const Packet& p, const double* a, double people, double scale,
                             std::uint32_t arc) {
   const std::uint32_t here = p.where;
+  const HopArc& h = hop_arc_[arc];
   count_delta_[here] -= people;
-  route_flow_[arcs_[arc].route] += people;
-  const double speed =
-      p.first && move_.start_on_foot ? move_.max_walk_speed_km : arc_speed_[arc];
-  const double length = arcs_[arc].distance_km;
-  if (!(speed > length)) {  // still on the arc tonight: with today's other starters on it
+  route_flow_[h.route] += people;
+  double* b = scratch_.data();
+  for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale;
+  const double speed = p.first && move_.start_on_foot ? move_.max_walk_speed_km : h.speed_km;
+  if (!(speed > h.length_km)) {  // still on the arc tonight: with today's other starters on it
     const std::size_t slot = 2 * static_cast<std::size_t>(arc) + (p.first ? 1 : 0);
     if (!starters_used_[slot]) {
       starters_used_[slot] = 1;
       starters_touched_.push_back(static_cast<std::uint32_t>(slot));
     }
     double* x = starters_.data() + slot * c_;
-    for (std::size_t k = 0; k < c_; ++k) x[k] += a[k] * scale;
+    for (std::size_t k = 0; k < c_; ++k) x[k] += b[k];
     starters_total_[slot] += people;
     starters_recent_[slot] += people * ((p.recent + (p.moved + speed) / move_.max_move_speed_km) / 2.0);
     return;
   }
-  const double moved = p.moved + length;
-  const std::uint32_t there = arcs_[arc].target;
+  const double moved = p.moved + h.length_km;
+  const std::uint32_t there = h.target;
   double* arrived = arrivals_.data() + there * c_;
-  for (std::size_t k = 0; k < c_; ++k) arrived[k] += a[k] * scale;
+  for (std::size_t k = 0; k < c_; ++k) arrived[k] += b[k];
   count_delta_[there] += people;
   if (hold_[there]) {
     double* queue = held_.data() + there * c_;
-    for (std::size_t k = 0; k < c_; ++k) queue[k] += a[k] * scale;
+    for (std::size_t k = 0; k < c_; ++k) queue[k] += b[k];
     return;
   }
   if (moved < speed && p.hop + 1 < kMaxHopsPerDay) {
-    next_slots_->add(there, moved, p.recent, a, scale);
+    next_slots_->add(there, moved, p.recent, b);
     return;
   }
   double* rest = free_.data() + there * c_;
-  for (std::size_t k = 0; k < c_; ++k) rest[k] += a[k] * scale;
+  for (std::size_t k = 0; k < c_; ++k) rest[k] += b[k];
   free_total_[there] += people;
   recent_sum_[there] += people * ((p.recent + moved / move_.max_move_speed_km) / 2.0);
 }
@@ -387,7 +476,9 @@ void FlowEngine::arrive(const Packet& p, const double* a, double scale, std::uin
   q.where = here;
   if (moved < speed && p.hop + 1 < kMaxHopsPerDay) {
     if (q.path == kNoPath) {
-      next_slots_->add(here, moved, p.recent, a, scale);
+      double* b = scratch_.data();
+      for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale;
+      next_slots_->add(here, moved, p.recent, b);
       return;
     }
     q.moved = moved;
@@ -518,28 +609,28 @@ void FlowEngine::Slots::init(std::size_t locations, std::size_t cohorts, std::si
   c = cohorts;
   bins = num_bins;
   width = bin_km;
-  stride = 3 + c;
-  data.assign(locations * bins * stride, 0.0);
+  stride = (3 + c + 3) / 4 * 4;
+  const std::size_t slots = locations * bins;
+  storage.assign(slots * stride + 8, 0.0);
+  const auto address = reinterpret_cast<std::uintptr_t>(storage.data());
+  base = ((64 - address % 64) % 64) / sizeof(double);
+  used.assign((slots + 63) / 64, 0);
+  empty = true;
 }
 
-void FlowEngine::Slots::add(std::uint32_t v, double moved, double recent, const double* a,
-                            double scale) {
+void FlowEngine::Slots::add(std::uint32_t v, double moved, double recent, const double* b) {
   double sum = 0.0;
-  for (std::size_t k = 0; k < c; ++k) sum += a[k] * scale;
+  for (std::size_t k = 0; k < c; ++k) sum += b[k];
   if (!(sum > 0.0)) return;
-  const auto b = std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
-  const std::size_t slot = v * bins + b;
-  double* x = data.data() + slot * stride;
-  if (x[0] == 0.0) touched.push_back(static_cast<std::uint32_t>(slot));
+  const auto bin = std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
+  const std::size_t slot = v * bins + bin;
+  double* x = record(slot);
+  used[slot / 64] |= std::uint64_t{1} << (slot % 64);
+  empty = false;
   x[0] += sum;
   x[1] += sum * moved;
   x[2] += sum * recent;
-  for (std::size_t k = 0; k < c; ++k) x[3 + k] += a[k] * scale;
-}
-
-void FlowEngine::Slots::clear() {
-  for (const std::uint32_t slot : touched) std::fill_n(data.data() + slot * stride, stride, 0.0);
-  touched.clear();
+  for (std::size_t k = 0; k < c; ++k) x[3 + k] += b[k];
 }
 
 // ------------------------------------------------------------------------------- day --
@@ -551,6 +642,10 @@ void FlowEngine::step(int day) {
   std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
   compute_scores(day, count_.data());
   compute_weights();
+  limited_.clear();
+  for (std::uint32_t v = 0; v < n_; ++v) {
+    if (std::isfinite(capacity_[v])) limited_.push_back(v);
+  }
 
   // Round 0: people on routes go on; the share of every pool due to move sets off.
   Packets round;
@@ -608,25 +703,30 @@ void FlowEngine::step(int day) {
     for (std::uint32_t v = 0; v < n_; ++v) count_[v] += count_delta_[v];
     std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
     Slots& now = *next_slots_;
-    if (next.items.empty() && now.touched.empty()) break;
-    if (refresh_cap_mult(count_.data())) compute_weights();
+    if (next.items.empty() && now.empty) break;
+    refresh_weights();
     round.clear();
     std::swap(round, next);
     next_slots_ = &now == &slots_[0] ? &slots_[1] : &slots_[0];
-    // In slot order the dense arrays are read front to back (the touched list's own order
-    // would do for determinism, but scatters the reads).
-    std::sort(now.touched.begin(), now.touched.end());
-    for (const std::uint32_t slot : now.touched) {
-      Packet p;
-      p.where = static_cast<std::uint32_t>(slot / now.bins);
-      p.chained = true;
-      p.hop = hop;
-      const double* x = now.data.data() + static_cast<std::size_t>(slot) * now.stride;
-      p.moved = x[1] / x[0];
-      p.recent = x[2] / x[0];
-      process(p, x + 3, next, parked);
+    // In slot order (location, then band): the dense arrays are read front to back.
+    for (std::size_t w = 0; w < now.used.size(); ++w) {
+      std::uint64_t bits = now.used[w];
+      if (bits == 0) continue;
+      now.used[w] = 0;
+      for (; bits != 0; bits &= bits - 1) {
+        const std::size_t slot = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+        double* x = now.record(slot);
+        Packet p;
+        p.where = static_cast<std::uint32_t>(slot / now.bins);
+        p.chained = true;
+        p.hop = hop;
+        p.moved = x[1] / x[0];
+        p.recent = x[2] / x[0];
+        process(p, x + 3, next, parked);
+        std::fill_n(x, now.stride, 0.0);
+      }
     }
-    now.clear();
+    now.empty = true;
     for (const Packet& p : round.items) process(p, round.of(p), next, parked);
   }
 

@@ -93,23 +93,31 @@ class FlowEngine : public FleePlaces {
     const double* of(const Packet& p) const { return amounts.data() + p.at; }
   };
 
-  // Chained movers of a round, summed per location and band of km moved today (dense arrays
-  // with a list of the slots in use, so a round costs what it touches).
-  // One record per slot, in one array so an addition touches one cache line: the total, the
-  // sums of amount x km moved and of amount x recent index, then the C amounts.
+  // Chained movers of a round, summed per location and band of km moved today: one record per
+  // slot (the total, the sums of amount x km moved and of amount x recent index, then the C
+  // amounts), padded to whole 32-byte blocks and 64-byte aligned so an addition touches one cache
+  // line, with a bit per slot in use. A round visits the set bits in slot order (location, then
+  // band), so its cost follows the slots it touches, without sorting them.
   struct Slots {
     std::size_t c = 1, bins = 1, stride = 4;
     double width = 1.0;
-    std::vector<double> data;
-    std::vector<std::uint32_t> touched;
+    std::vector<double> storage;
+    std::size_t base = 0;              // offset of the first record, 64-byte aligned
+    std::vector<std::uint64_t> used;   // bit per slot
+    bool empty = true;
     void init(std::size_t locations, std::size_t cohorts, std::size_t num_bins, double bin_km);
-    void add(std::uint32_t v, double moved, double recent, const double* a, double scale);
-    void clear();
+    /// Adds the amounts `b` (C values, their sum > 0 or nothing happens).
+    void add(std::uint32_t v, double moved, double recent, const double* b);
+    double* record(std::size_t slot) { return storage.data() + base + slot * stride; }
   };
 
   void compute_weights();
+  void compute_weights(std::uint32_t v);
+  bool refresh_weights();
   void process(const Packet& p, const double* a, Packets& next, Packets& parked);
   void begin_move(Packet p, const double* a, double scale, Packets& next, Packets& parked);
+  void select_paths(const Packet& p, const double* a, double scale, Packets& next,
+                    Packets& parked);
   void hop_simple(const Packet& p, const double* a, double people, double scale,
                   std::uint32_t arc);
   void take_hop(Packet p, const double* a, double scale, std::uint32_t arc, Packets& next,
@@ -122,9 +130,28 @@ class FlowEngine : public FleePlaces {
   static void merge(Packets& list, bool on_arcs);
   static void merge_tail(Packets& list, std::size_t from);
 
+  // An arc as a simple hop reads it (one record: one cache line per hop).
+  struct HopArc {
+    double length_km;
+    double speed_km;
+    std::uint32_t target;
+    RouteId route;
+  };
+
   std::size_t c_;
   std::vector<double> weight_;             // per path entry: its weight today (-1 closed)
-  std::vector<std::uint8_t> simple_arc_;  // no daily capacity, no walking chance
+  std::vector<double> ratio_;              // per path entry: weight / its location's total
+  std::vector<std::uint32_t> path_arc_;    // per path entry: the arc of its first hop
+  std::vector<std::uint8_t> path_simple_;  // per path entry: one hop over a simple arc
+  std::vector<std::uint8_t> simple_arc_;   // no daily capacity, no walking chance
+  std::vector<HopArc> hop_arc_;
+  // Per location u: the locations with a path ending at u, whose weights follow u's capacity
+  // multiplier ([source_first_[u], source_first_[u+1]) in sources_).
+  std::vector<std::uint32_t> source_first_, sources_;
+  std::vector<std::uint32_t> limited_;     // locations with a capacity (today)
+  std::vector<std::uint32_t> stale_;       // sources to reweigh this round
+  std::vector<std::uint8_t> stale_mark_;
+  std::vector<double> scratch_;            // C amounts of a hop
   std::vector<double> route_used_;
 
   // People resting at locations (per location x cohort), and their mean recent travel index.
