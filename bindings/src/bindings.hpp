@@ -60,6 +60,7 @@ void register_flee(py::module_& m);
 void register_agents(py::module_& m);
 void register_projection(py::module_& m);
 void register_flows(py::module_& m);
+void register_build(py::module_& m);
 
 /// A day callback for an engine: takes the GIL, stops on Ctrl-C or a Python exception (which
 /// stays set, to be re-raised by the caller once the engine has returned).

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
   corridor::bindings::register_agents(m);
   corridor::bindings::register_projection(m);
   corridor::bindings::register_flows(m);
+  corridor::bindings::register_build(m);
 }

@@ -198,6 +198,94 @@ def flows_from_stocks(
     stock_t0: npt.ArrayLike,
     stock_t1: npt.ArrayLike,
     method: str = "demo",
+    births: npt.ArrayLike | None = None,
+    deaths: npt.ArrayLike | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, bool, float]: ...
+) -> dict[str, Any]:
+    """Keys: by_birth (born x origin x destination), od, births, deaths, entered, left (born x
+    place), iterations, converged, max_margin_error."""
+def gravity(
+    masses_o: npt.ArrayLike,
+    masses_d: npt.ArrayLike,
+    distances: npt.ArrayLike,
+    beta: float,
+    deterrence: Literal["power", "exponential"] = "power",
+    outflows: npt.ArrayLike | None = None,
+    inflows: npt.ArrayLike | None = None,
+    k: float = 1.0,
+    exponent_o: float = 1.0,
+    exponent_d: float = 1.0,
+    include_self: bool = False,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+) -> dict[str, Any]:
+    """Keys: flows, constraint, iterations, converged, max_margin_error."""
+def radiation(
+    masses: npt.ArrayLike, distances: npt.ArrayLike, outflows: npt.ArrayLike,
+    finite_size: bool = True,
+) -> npt.NDArray[np.float64]: ...
+def fit_ppml(
+    flows: npt.ArrayLike,
+    regressors: list[npt.ArrayLike],
+    names: list[str],
+    sample: npt.ArrayLike | None = None,
+    fixed_effects: Literal["none", "origin", "destination", "both"] = "both",
+    tol: float = 1e-12,
+    max_iter: int = 100,
+) -> dict[str, Any]:
+    """Keys: names, coef, cov_robust, cov_model, origin_effects, destination_effects, fitted,
+    deviance, null_deviance, log_likelihood, null_log_likelihood, pseudo_r2, r2, iterations,
+    converged, n_obs, dropped_origins, dropped_destinations."""
+def assign(
+    network: Network,
+    origins: npt.ArrayLike,
+    destinations: npt.ArrayLike,
+    od: npt.ArrayLike,
+    method: Literal["shortest", "logit"] = "shortest",
+    theta: float = 0.01,
+    k: int = 3,
+    weight: str = "distance",
+    include_closed: bool = False,
+    speeds: dict[str, float] | None = None,
+    keep_paths: bool = True,
+) -> dict[str, Any]:
+    """Keys: forward, backward (per route), od_row, od_col, flow, share, cost, distance_km,
+    path_offsets, path_locations, path_routes (the paths), assigned, unassigned, intrazonal,
+    unreachable."""
+def geodesic_matrix(
+    lon_o: npt.ArrayLike, lat_o: npt.ArrayLike, lon_d: npt.ArrayLike, lat_d: npt.ArrayLike
+) -> npt.NDArray[np.float64]: ...
+
+# Building networks from GIS layers (corridor.geo).
+def build_network_from_layers(
+    lines: str,
+    places: str,
+    borders: str = "",
+    lines_layer: str = "",
+    places_layer: str = "",
+    borders_layer: str = "",
+    country_field: str = "name",
+    mode_field: str = "mode",
+    speed_field: str = "speed",
+    class_field: str = "",
+    class_modes: list[tuple[str, str]] = ...,
+    capacity_field: str = "capacity_per_day",
+    snap_tolerance_m: float = 1000.0,
+    merge_tolerance_m: float = 1.0,
+    border_post_tolerance_m: float = ...,
+    contract: bool = True,
+    prune_dead_ends: bool = False,
+    keep_unsnapped: bool = True,
+    threads: int = 0,
+) -> dict[str, Any]:
+    """network, stats, and the columns of issues, places, crossings and route_attributes."""
+def write_build(
+    network: Network,
+    route_attributes: dict[str, Any],
+    issues: dict[str, Any],
+    path: str,
+    crs: str = "",
+    driver: str = "",
+    densify_km: float = 25.0,
+) -> list[str]: ...

@@ -13,6 +13,10 @@ Subcommands:
     Run a contingency scenario and write its projection (GeoPackage, CSVs, summary.md, chart)
     into OUTDIR, replacing it as a whole, printing the sites over capacity and the backlog.
     ``--engine agents`` moves whole people as agents, one random run per ``--seed``.
+``corridor build-network --lines L --places P [--borders B] -o OUT.gpkg``
+    Build a route network from GIS layers (roads and tracks, places, countries): noding,
+    snapping, border crossings, contraction; prints what was snapped, merged, dropped and
+    repaired (docs/build_network.md).
 ``corridor sitrep SCENARIO.toml [--day N] [--since N] [--exercise LOG.jsonl] -o report.html [--pdf]``
     A self-contained situation report (HTML, and PDF through headless Chromium) for a day of
     the scenario, or of a saved table-top exercise.
@@ -331,6 +335,42 @@ def build_parser() -> argparse.ArgumentParser:
                     help="agent engine's worker threads (default: all cores; same result)")
     sr.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     sr.set_defaults(func=_cmd_sitrep)
+    bn = sub.add_parser("build-network",
+                        help="build a route network from line, place and country layers")
+    bn.add_argument("--lines", required=True,
+                    help="line layer (roads, tracks, ferries; any OGR format)")
+    bn.add_argument("--places", required=True,
+                    help="places layer (points or CSV, as a locations file)")
+    bn.add_argument("--borders", default=None, help="country polygon layer (optional)")
+    bn.add_argument("-o", "--output", required=True,
+                    help="output file (.gpkg also gets the route fields and a build_report layer)")
+    bn.add_argument("--snap-tolerance-m", type=float, default=1000.0,
+                    help="places farther than this from every line are not attached (default 1000)")
+    bn.add_argument("--merge-tolerance-m", type=float, default=1.0,
+                    help="line ends and crossings closer than this are merged (default 1)")
+    bn.add_argument("--border-post-tolerance-m", type=float, default=None,
+                    help="a border post this close stands for a crossing (default: snap tolerance)")
+    bn.add_argument("--country-field", default="name",
+                    help="country field of BORDERS (default name)")
+    bn.add_argument("--mode-field", default="mode", help="mode field of LINES (default mode)")
+    bn.add_argument("--speed-field", default="speed",
+                    help="speed field of LINES, km/h (default speed)")
+    bn.add_argument("--class-field", default=None, help="class field of LINES, e.g. highway")
+    bn.add_argument("--class-mode", action="append", default=[], metavar="CLASS=MODE",
+                    help="map a class value to a mode, e.g. ferry_route=sea (repeatable)")
+    bn.add_argument("--lines-layer", default=None, help="layer name in LINES")
+    bn.add_argument("--places-layer", default=None, help="layer name in PLACES")
+    bn.add_argument("--borders-layer", default=None, help="layer name in BORDERS")
+    bn.add_argument("--no-contract", action="store_true",
+                    help="keep one route per straight piece (no degree-2 contraction)")
+    bn.add_argument("--prune-dead-ends", action="store_true",
+                    help="remove dead-end spurs that lead to no place")
+    bn.add_argument("--drop-unsnapped", action="store_true",
+                    help="leave out places beyond the snap tolerance (default: kept, isolated)")
+    bn.add_argument("--crs", default=None, help="output CRS, e.g. EPSG:3857 (default EPSG:4326)")
+    bn.add_argument("--max-report", type=int, default=20, help="report lines to print (default 20)")
+    bn.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    bn.set_defaults(func=_cmd_build_network)
     return parser
 
 
@@ -362,6 +402,43 @@ def _cmd_sitrep(args: argparse.Namespace) -> int:
     written = write_sitrep(projection, args.output, day=args.day, since=args.since,
                            title=args.title, log=log, pdf=True if args.pdf else None)
     if not args.quiet:
+        for path in written:
+            print(f"wrote {path}")
+    return 0
+
+
+def _cmd_build_network(args: argparse.Namespace) -> int:
+    """``corridor build-network --lines L --places P [--borders B] -o OUT.gpkg``."""
+    from corridor.geo import build_network
+
+    class_modes = {}
+    for item in args.class_mode:
+        value, sep, mode = item.partition("=")
+        if not sep or not value or not mode:
+            raise corridor.InputError(f"--class-mode: expected CLASS=MODE, got {item!r}")
+        class_modes[value] = mode
+    build = build_network(
+        args.lines,
+        args.places,
+        args.borders,
+        snap_tolerance_m=args.snap_tolerance_m,
+        merge_tolerance_m=args.merge_tolerance_m,
+        border_post_tolerance_m=args.border_post_tolerance_m,
+        country_field=args.country_field,
+        mode_field=args.mode_field,
+        speed_field=args.speed_field,
+        class_field=args.class_field,
+        class_modes=class_modes,
+        lines_layer=args.lines_layer,
+        places_layer=args.places_layer,
+        borders_layer=args.borders_layer,
+        contract=not args.no_contract,
+        prune_dead_ends=args.prune_dead_ends,
+        keep_unsnapped=not args.drop_unsnapped,
+    )
+    written = build.write(args.output, crs=args.crs)
+    if not args.quiet:
+        print(build.report.to_text(max_issues=args.max_report))
         for path in written:
             print(f"wrote {path}")
     return 0
