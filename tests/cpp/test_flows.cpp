@@ -1,11 +1,21 @@
 // Flow estimation: the published IPF and flows-from-stocks examples (../shared/data/flows/
-// README.md), margins on random tables, structural zeros, and bad input.
+// README.md), the demographic account of the open methods, stock differencing, gravity and
+// radiation (hand-worked rows, margins, doubly constrained = IPF), PPML (exact recovery of a
+// noise-free model, margins with fixed effects, singular designs), assignment, and bad input.
+#include <cmath>
+#include <limits>
 #include <random>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "catch.hpp"
+#include "corridor/assignment.hpp"
 #include "corridor/error.hpp"
 #include "corridor/flows.hpp"
+#include "corridor/gravity.hpp"
+#include "corridor/network.hpp"
+#include "corridor/ppml.hpp"
 
 using namespace corridor;
 using corridor::test::approx;
@@ -170,7 +180,9 @@ TEST_CASE("flows_from_stocks ipf3 is independence per place of birth", "[flows]"
   for (int b = 0; b < 4; ++b) check_matrix(r.by_birth[b], direct.fitted[b], 1e-12);
   for (int i = 0; i < 4; ++i) CHECK(r.od(i, i) == 0.0);
   CHECK(parse_stock_method("demo") == StockMethod::kDemo);
-  CHECK_THROWS_WITH(parse_stock_method("open"), contains("method"));
+  CHECK(parse_stock_method("open-dr") == StockMethod::kOpenDr);
+  CHECK(to_string(StockMethod::kDiffReturn) == "diff-return");
+  CHECK_THROWS_WITH(parse_stock_method("rates"), contains("method"));
 }
 
 TEST_CASE("flows_from_stocks rejects bad stocks, naming the argument", "[flows]") {
@@ -184,4 +196,501 @@ TEST_CASE("flows_from_stocks rejects bad stocks, naming the argument", "[flows]"
   Eigen::MatrixXd unbalanced = kS2;
   unbalanced(3, 3) += 1;
   CHECK_THROWS_WITH(flows_from_stocks(kS1, unbalanced), contains("stock_t1[3]"));
+}
+
+namespace {
+
+// Abel (2013, Demographic Research) example with births and deaths (as in migest's ffs_demo
+// examples): stocks by place of birth x residence, births and deaths per place of residence.
+const Eigen::MatrixXd kB1 =
+    mat({{1000, 55, 80, 20}, {100, 555, 40, 25}, {10, 50, 800, 20}, {0, 5, 40, 200}});
+const Eigen::MatrixXd kB2 =
+    mat({{1060, 45, 70, 30}, {60, 540, 75, 30}, {10, 40, 770, 20}, {10, 0, 70, 230}});
+const Eigen::VectorXd kBirths = vec({80, 20, 40, 60});
+const Eigen::VectorXd kDeaths = vec({70, 30, 50, 10});
+
+/// Everyone at t0 died, left, or is somewhere at t1; everyone at t1 was born, entered, or was
+/// somewhere at t0 (per place of birth and place).
+void check_account(const StockFlows& r, const Eigen::MatrixXd& s0, const Eigen::MatrixXd& s1) {
+  const auto n = s0.rows();
+  for (Eigen::Index b = 0; b < n; ++b) {
+    const auto& f = r.by_birth[static_cast<std::size_t>(b)];
+    for (Eigen::Index j = 0; j < n; ++j) {
+      INFO("born " << b << ", place " << j);
+      CHECK(r.deaths(b, j) + r.left(b, j) + f.row(j).sum() == approx(s0(b, j), 1e-8));
+      CHECK(r.births(b, j) + r.entered(b, j) + f.col(j).sum() == approx(s1(b, j), 1e-8));
+      for (Eigen::Index k = 0; k < n; ++k) CHECK(f(j, k) >= 0.0);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("flows_from_stocks open-dr and open keep the demographic account", "[flows]") {
+  // Abel's births-and-deaths example with open-dr; open on the no-births example with more
+  // B-born people at t1 (some entered). On Abel's example, open would leave a negative stock.
+  Eigen::MatrixXd s2b = kS2;
+  s2b.row(1) *= 1.1;
+  const std::vector<std::tuple<StockMethod, Eigen::MatrixXd, Eigen::MatrixXd, Eigen::VectorXd,
+                               Eigen::VectorXd>>
+      cases{{StockMethod::kOpenDr, kB1, kB2, kBirths, kDeaths},
+            {StockMethod::kOpen, kS1, s2b, Eigen::VectorXd::Zero(4), Eigen::VectorXd::Zero(4)},
+            {StockMethod::kOpenDr, kS1, s2b, Eigen::VectorXd(), Eigen::VectorXd()}};
+  for (const auto& [method, t0, t1, births, deaths] : cases) {
+    INFO(to_string(method));
+    const auto r = flows_from_stocks(t0, t1, births, deaths, method);
+    REQUIRE(r.converged);
+    check_account(r, t0, t1);
+    const Eigen::VectorXd b = births.size() ? births : Eigen::VectorXd::Zero(4);
+    const Eigen::VectorXd d = deaths.size() ? deaths : Eigen::VectorXd::Zero(4);
+    // Births are native born where the native stock allows (all of them here).
+    for (Eigen::Index j = 0; j < 4; ++j) CHECK(r.births(j, j) == approx(b(j), 1e-12));
+    CHECK(r.births.sum() == approx(b.sum(), 1e-9));
+    // Deaths spread over the residents at t0.
+    for (Eigen::Index j = 0; j < 4; ++j) {
+      CHECK(r.deaths.col(j).sum() == approx(d(j), 1e-9));
+      for (Eigen::Index o = 0; o < 4; ++o)
+        CHECK(r.deaths(o, j) == approx(t0(o, j) * d(j) / t0.col(j).sum(), 1e-9));
+    }
+    // Per place of birth, what is left of t0 minus what is left of t1 entered or left.
+    for (Eigen::Index o = 0; o < 4; ++o) {
+      const double gap = (t0.row(o).sum() - r.deaths.row(o).sum()) -
+                         (t1.row(o).sum() - r.births.row(o).sum());
+      CHECK(r.left.row(o).sum() - r.entered.row(o).sum() == approx(gap, 1e-8));
+      CHECK((r.left.row(o).sum() == 0.0 || r.entered.row(o).sum() == 0.0));
+    }
+    // The diagonal holds the stayers: the smaller of the adjusted stocks.
+    for (Eigen::Index o = 0; o < 4; ++o) {
+      const auto& f = r.by_birth[static_cast<std::size_t>(o)];
+      for (Eigen::Index j = 0; j < 4; ++j) {
+        const double a0 = t0(o, j) - r.deaths(o, j) - r.left(o, j);
+        const double a1 = t1(o, j) - r.births(o, j) - r.entered(o, j);
+        CHECK(f(j, j) == approx(std::min(a0, a1), 1e-8));
+      }
+    }
+  }
+  // open on Abel's example: entrants of the D-born spread like t0 land where t1 has none.
+  CHECK_THROWS_WITH(flows_from_stocks(kB1, kB2, kBirths, kDeaths, StockMethod::kOpen),
+                    contains("stock_t1[3][1]") && contains("negative") && contains("open-dr"));
+  // open-dr spreads leavers like the t0 stock and entrants like t1; open the other way.
+  const auto dr = flows_from_stocks(kB1, kB2, kBirths, kDeaths, StockMethod::kOpenDr);
+  for (Eigen::Index b = 0; b < 4; ++b) {
+    const Eigen::RowVectorXd m1 = kB1.row(b) - dr.deaths.row(b);
+    const Eigen::RowVectorXd m2 = kB2.row(b) - dr.births.row(b);
+    for (Eigen::Index j = 0; j < 4; ++j) {
+      CHECK(dr.left(b, j) == approx(m1(j) * dr.left.row(b).sum() / m1.sum(), 1e-9));
+      CHECK(dr.entered(b, j) == approx(m2(j) * dr.entered.row(b).sum() / m2.sum(), 1e-9));
+    }
+  }
+  const auto op = flows_from_stocks(kS1, s2b, Eigen::VectorXd(), Eigen::VectorXd(),
+                                    StockMethod::kOpen);
+  CHECK(op.entered.row(1).sum() == approx(0.1 * kS2.row(1).sum(), 1e-9));
+  for (Eigen::Index j = 0; j < 4; ++j)
+    CHECK(op.entered(1, j) == approx(kS1(1, j) * 0.1 * kS2.row(1).sum() / kS1.row(1).sum(), 1e-9));
+}
+
+TEST_CASE("flows_from_stocks guards births, deaths and negative open adjustments", "[flows]") {
+  // open: people who left are taken from where the t1 stock is, which is empty at t0.
+  const Eigen::MatrixXd s0 = mat({{10, 0}, {0, 10}}), s1 = mat({{0, 5}, {0, 10}});
+  CHECK_THROWS_WITH(flows_from_stocks(s0, s1, Eigen::VectorXd(), Eigen::VectorXd(),
+                                      StockMethod::kOpen),
+                    contains("stock_t0[0][1]") && contains("negative") && contains("open-dr"));
+  const auto dr = flows_from_stocks(s0, s1, Eigen::VectorXd(), Eigen::VectorXd(),
+                                    StockMethod::kOpenDr);
+  check_matrix(dr.od, mat({{0, 5}, {0, 0}}), 1e-12);
+  check_matrix(dr.left, mat({{5, 0}, {0, 0}}), 1e-12);
+  // More births than the t1 stock of the place; more deaths than the t0 stock.
+  CHECK_THROWS_WITH(flows_from_stocks(kB1, kB2, vec({80, 20, 40, 1000}), kDeaths,
+                                      StockMethod::kOpenDr),
+                    contains("births[3]") && contains("cannot exceed"));
+  CHECK_THROWS_WITH(flows_from_stocks(kB1, kB2, kBirths, vec({70, 30, 50, 10000}),
+                                      StockMethod::kOpenDr),
+                    contains("deaths[3]") && contains("cannot exceed"));
+  CHECK_THROWS_WITH(flows_from_stocks(kB1, kB2, vec({1, 2}), kDeaths, StockMethod::kOpenDr),
+                    contains("births: 2 values"));
+  CHECK_THROWS_WITH(flows_from_stocks(kB1, kB2, vec({-1, 2, 3, 4}), kDeaths,
+                                      StockMethod::kOpenDr),
+                    contains("births[0]") && contains("negative"));
+  // Births above the native stock but within the place's stock: spread over its residents.
+  const Eigen::MatrixXd t1 = mat({{5, 10}, {20, 15}});
+  const auto spread = flows_from_stocks(mat({{5, 0}, {20, 0}}), t1, vec({0, 25}),
+                                        Eigen::VectorXd(), StockMethod::kDemo);
+  CHECK(spread.births(0, 1) == approx(10.0, 1e-12));
+  CHECK(spread.births(1, 1) == approx(15.0, 1e-12));
+  // demo needs the account to balance; the message points at the open methods.
+  CHECK_THROWS_WITH(flows_from_stocks(kB1, kB2, kBirths, kDeaths, StockMethod::kDemo),
+                    contains("births and deaths") && contains("open"));
+  CHECK_THROWS_WITH(flows_from_stocks(kB1, kB2, kBirths, kDeaths, StockMethod::kDiffZero),
+                    contains("births: method 'diff-zero'"));
+}
+
+TEST_CASE("flows_from_stocks stock differencing (migest ffs_diff example data)", "[flows]") {
+  const Eigen::MatrixXd s1 =
+      mat({{100, 10, 10, 0}, {20, 55, 25, 10}, {10, 40, 140, 65}, {20, 25, 20, 200}});
+  const Eigen::MatrixXd s2 =
+      mat({{75, 25, 5, 15}, {20, 45, 30, 15}, {30, 40, 150, 35}, {10, 50, 5, 200}});
+  const auto zero = flows_from_stocks(s1, s2, StockMethod::kDiffZero);
+  check_matrix(zero.od, mat({{0, 15, 0, 15}, {0, 0, 5, 5}, {20, 0, 0, 0}, {0, 25, 0, 0}}), 0);
+  const auto ret = flows_from_stocks(s1, s2, StockMethod::kDiffReturn);
+  check_matrix(ret.od, mat({{0, 15, 0, 25}, {0, 0, 5, 5}, {25, 0, 0, 15}, {0, 25, 30, 0}}), 0);
+  // Per place of birth: the 3-born left place 2 for home (3), 2 -> 3, 15 people.
+  CHECK(ret.by_birth[3](2, 3) == 15.0);
+  CHECK(ret.by_birth[3].diagonal().isZero());
+  // No balance needed: stocks of different totals are fine.
+  CHECK_NOTHROW(flows_from_stocks(s1, s2 * 2, StockMethod::kDiffReturn));
+}
+
+// ---------------------------------------------------------------------------------- gravity
+
+TEST_CASE("gravity: the four constraints", "[flows]") {
+  const Eigen::VectorXd mass = vec({100, 50, 30, 20});
+  const Eigen::MatrixXd d =
+      mat({{0, 10, 20, 30}, {10, 0, 15, 25}, {20, 15, 0, 12}, {30, 25, 12, 0}});
+  GravityOptions o;
+  o.k = 0.5;
+  const auto u = gravity(mass, mass, d, 2.0, {}, {}, o);
+  CHECK(u.constraint == GravityConstraint::kUnconstrained);
+  CHECK(u.flows(0, 1) == approx(0.5 * 100 * 50 / 100.0, 1e-12));
+  CHECK(u.flows(2, 3) == approx(0.5 * 30 * 20 / 144.0, 1e-12));
+  CHECK(u.flows.diagonal().isZero());
+
+  const Eigen::VectorXd out = vec({10, 20, 30, 40}), in = vec({25, 25, 25, 25});
+  const auto p = gravity(mass, mass, d, 2.0, out, {});
+  CHECK(p.constraint == GravityConstraint::kProduction);
+  for (int i = 0; i < 4; ++i) CHECK(p.flows.row(i).sum() == approx(out(i), 1e-12));
+  // Row 0: shares proportional to n_j / d_0j^2.
+  const double w1 = 50 / 100.0, w2 = 30 / 400.0, w3 = 20 / 900.0;
+  CHECK(p.flows(0, 2) == approx(10 * w2 / (w1 + w2 + w3), 1e-12));
+  const auto a = gravity(mass, mass, d, 2.0, {}, in);
+  CHECK(a.constraint == GravityConstraint::kAttraction);
+  for (int j = 0; j < 4; ++j) CHECK(a.flows.col(j).sum() == approx(in(j), 1e-12));
+
+  // Doubly constrained equals IPF on a d^-beta seed (the masses cancel), exponential too.
+  for (auto det : {Deterrence::kPower, Deterrence::kExponential}) {
+    GravityOptions od;
+    od.deterrence = det;
+    od.tol = 1e-12;
+    const auto g = gravity(mass, mass, d, 0.7, out, in, od);
+    CHECK(g.constraint == GravityConstraint::kDoubly);
+    REQUIRE(g.converged);
+    const auto seed = deterrence_matrix(d, 0.7, det);
+    const auto ipf = ipf2(out, in, seed, 1e-12);
+    check_matrix(g.flows, ipf.fitted, 1e-9);
+    for (int i = 0; i < 4; ++i) CHECK(g.flows.row(i).sum() == approx(out(i), 1e-10));
+    for (int j = 0; j < 4; ++j) CHECK(g.flows.col(j).sum() == approx(in(j), 1e-10));
+  }
+  CHECK(deterrence_matrix(d, 0.1, Deterrence::kExponential)(0, 1) ==
+        approx(std::exp(-1.0), 1e-15));
+  CHECK(parse_deterrence("exponential") == Deterrence::kExponential);
+}
+
+TEST_CASE("gravity rejects bad input, naming the argument", "[flows]") {
+  const Eigen::VectorXd mass = vec({100, 50, 30});
+  Eigen::MatrixXd d = mat({{0, 10, 20}, {10, 0, 15}, {20, 15, 0}});
+  CHECK_THROWS_WITH(gravity(mass, mass, d, -1), contains("beta"));
+  CHECK_THROWS_WITH(gravity(mass, vec({1, 2}), d, 1), contains("distances: shape"));
+  CHECK_THROWS_WITH(gravity(mass, mass, d, 1, vec({1, 2, 3}), vec({1, 2, 4})),
+                    contains("inflows: sum"));
+  CHECK_THROWS_WITH(gravity(vec({1, -2, 3}), mass, d, 1), contains("masses_o[1]"));
+  Eigen::MatrixXd bad = d;
+  bad(0, 2) = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(gravity(mass, mass, bad, 1), contains("distances[0][2]") &&
+                                                     contains("infinite"));
+  bad(0, 2) = std::nan("");
+  CHECK_THROWS_WITH(gravity(mass, mass, bad, 1), contains("distances[0][2]"));
+  bad(0, 2) = 0;
+  CHECK_THROWS_WITH(gravity(mass, mass, bad, 1), contains("distances[0][2]") && contains("d > 0"));
+  CHECK_NOTHROW(gravity(mass, mass, bad, 0.1, {}, {},
+                        GravityOptions{Deterrence::kExponential, 1, 1, 1, false, 1e-10, 1000}));
+  // A positive outflow with nowhere to go.
+  CHECK_THROWS_WITH(gravity(mass, vec({0, 0, 5}), d, 1, vec({0, 0, 4}), {}),
+                    contains("outflows[2]"));
+  d(1, 1) = std::nan("");  // the diagonal is not read
+  CHECK_NOTHROW(gravity(mass, mass, d, 1));
+}
+
+TEST_CASE("radiation: hand-worked rows, the tie rule and the finite-size correction",
+          "[flows]") {
+  const Eigen::VectorXd m = vec({100, 50, 30, 20});
+  const Eigen::MatrixXd d = mat({{0, 1, 2, 3}, {1, 0, 1, 2}, {2, 1, 0, 1}, {3, 2, 1, 0}});
+  const Eigen::VectorXd out = vec({10, 0, 0, 0});
+  const auto r = radiation(m, d, out);
+  // m n / ((m+s)(m+n+s)): 1/3, 1/9, 1/18, summing to 1/2 = 1 - 100/200.
+  CHECK(r(0, 1) == approx(10 * (1.0 / 3) * 2, 1e-12));
+  CHECK(r(0, 2) == approx(10 * (1.0 / 9) * 2, 1e-12));
+  CHECK(r(0, 3) == approx(10 * (1.0 / 18) * 2, 1e-12));
+  const auto raw = radiation(m, d, out, false);
+  CHECK(raw.row(0).sum() == approx(10 * 0.5, 1e-12));
+  // Ties: places 2 and 3 both 2 km away share what one place of 50 would get, 30:20.
+  Eigen::MatrixXd tie = d;
+  tie(0, 3) = 2;
+  const auto t = radiation(m, tie, out);
+  CHECK(t(0, 1) == approx(20.0 / 3, 1e-12));
+  CHECK(t(0, 2) == approx(10 * 2 * (1.0 / 6) * 0.6, 1e-12));
+  CHECK(t(0, 3) == approx(10 * 2 * (1.0 / 6) * 0.4, 1e-12));
+  // Rows sum to the outflows on random problems with many ties, whatever the order.
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> km(1, 6);
+  std::uniform_real_distribution<double> u(0.0, 100.0);
+  for (int trial = 0; trial < 10; ++trial) {
+    const int n = 6 + trial;
+    Eigen::VectorXd pop(n), tot(n);
+    Eigen::MatrixXd dist(n, n);
+    for (int i = 0; i < n; ++i) {
+      pop(i) = trial % 3 == 0 && i == 1 ? 0.0 : u(rng);
+      tot(i) = u(rng);
+      for (int j = 0; j < n; ++j) dist(i, j) = i == j ? 0 : km(rng);
+    }
+    const auto f = radiation(pop, dist, tot);
+    for (int i = 0; i < n; ++i) CHECK(f.row(i).sum() == approx(tot(i), 1e-10, 1e-12));
+    CHECK(f.diagonal().isZero());
+    CHECK(f.minCoeff() >= 0.0);
+  }
+  CHECK_THROWS_WITH(radiation(vec({10, 0}), mat({{0, 1}, {1, 0}}), vec({5, 0})),
+                    contains("outflows[0]"));
+  CHECK_THROWS_WITH(radiation(m, d, vec({1, 2})), contains("outflows: 2 values"));
+}
+
+// ---------------------------------------------------------------------------------- PPML
+
+namespace {
+
+struct Synthetic {
+  Eigen::MatrixXd y, log_d, border;
+  Eigen::VectorXd a, g;
+};
+
+/// y = exp(beta_d log d + beta_b border + a_i + g_j) exactly (no noise), diagonal included.
+Synthetic synthetic(int n_o, int n_d, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> km(10, 1000), eff(-1, 1);
+  Synthetic s;
+  s.a.resize(n_o);
+  s.g.resize(n_d);
+  for (auto& v : s.a) v = eff(rng);
+  for (auto& v : s.g) v = eff(rng);
+  s.y.resize(n_o, n_d);
+  s.log_d.resize(n_o, n_d);
+  s.border.resize(n_o, n_d);
+  for (int i = 0; i < n_o; ++i)
+    for (int j = 0; j < n_d; ++j) {
+      s.log_d(i, j) = std::log(km(rng));
+      s.border(i, j) = (i + j) % 3 == 0 ? 1.0 : 0.0;
+      s.y(i, j) = std::exp(8.0 - 1.3 * s.log_d(i, j) + 0.4 * s.border(i, j) + s.a(i) + s.g(j));
+    }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("fit_ppml recovers a noise-free model and reproduces the margins", "[flows]") {
+  for (auto [n_o, n_d] : {std::pair{12, 9}, std::pair{7, 15}}) {
+    const auto s = synthetic(n_o, n_d, 3);
+    const auto r = fit_ppml(s.y, {s.log_d, s.border}, {"log_distance", "border"});
+    INFO(n_o << " x " << n_d);
+    REQUIRE(r.converged);
+    CHECK(r.names == std::vector<std::string>{"log_distance", "border"});
+    CHECK(r.coef(0) == approx(-1.3, 1e-9));
+    CHECK(r.coef(1) == approx(0.4, 1e-9));
+    CHECK(r.deviance == approx(0.0, 1e-6));
+    check_matrix(r.fitted, s.y, 1e-6);
+    // Effects, normalised so the first destination's is 0.
+    for (int i = 0; i < n_o; ++i)
+      CHECK(r.origin_effects(i) == approx(8.0 + s.a(i) + s.g(0), 1e-8));
+    for (int j = 0; j < n_d; ++j)
+      CHECK(r.destination_effects(j) == approx(s.g(j) - s.g(0), 1e-8));
+    CHECK(r.r2 == approx(1.0, 1e-9));
+    CHECK(r.pseudo_r2 > 0.5);  // McFadden's is below 1 even for a perfect fit (log y! terms)
+  }
+}
+
+TEST_CASE("fit_ppml with noise: fixed effects reproduce the observed margins", "[flows]") {
+  auto s = synthetic(20, 20, 7);
+  std::mt19937 rng(1);
+  CellMask sample = CellMask::Constant(20, 20, true);
+  for (int i = 0; i < 20; ++i) {
+    sample(i, i) = false;
+    for (int j = 0; j < 20; ++j) {
+      std::poisson_distribution<int> pois(s.y(i, j) * 5.0);
+      s.y(i, j) = pois(rng);  // zeros included
+    }
+  }
+  for (auto fe : {FixedEffects::kBoth, FixedEffects::kOrigin, FixedEffects::kDestination}) {
+    PpmlOptions o;
+    o.fixed_effects = fe;
+    const auto r = fit_ppml(s.y, {s.log_d}, {"log_distance"}, sample, o);
+    REQUIRE(r.converged);
+    CHECK(r.n_obs == 380);
+    CHECK(r.coef(0) == approx(-1.3, 0.15));
+    const Eigen::MatrixXd ym = s.y.array() * sample.cast<double>();
+    if (fe != FixedEffects::kDestination)
+      for (int i = 0; i < 20; ++i) CHECK(r.fitted.row(i).sum() == approx(ym.row(i).sum(), 1e-7));
+    if (fe != FixedEffects::kOrigin)
+      for (int j = 0; j < 20; ++j) CHECK(r.fitted.col(j).sum() == approx(ym.col(j).sum(), 1e-7));
+    CHECK(r.fitted.diagonal().isZero());
+    CHECK(r.cov_robust(0, 0) > 0);
+    CHECK(r.cov_model(0, 0) > 0);
+  }
+  // No fixed effects: a constant, and the total is reproduced (Poisson with an intercept).
+  PpmlOptions none;
+  none.fixed_effects = FixedEffects::kNone;
+  const auto r = fit_ppml(s.y, {s.log_d}, {"log_distance"}, sample, none);
+  CHECK(r.names.front() == "const");
+  const Eigen::MatrixXd ym = s.y.array() * sample.cast<double>();
+  CHECK(r.fitted.sum() == approx(ym.sum(), 1e-7));
+}
+
+TEST_CASE("fit_ppml drops all-zero origins and rejects singular designs", "[flows]") {
+  auto s = synthetic(10, 10, 5);
+  s.y.row(4).setZero();
+  const auto r = fit_ppml(s.y, {s.log_d, s.border}, {"log_distance", "border"});
+  REQUIRE(r.dropped_origins == std::vector<Eigen::Index>{4});
+  CHECK(std::isnan(r.origin_effects(4)));
+  CHECK(r.fitted.row(4).isZero());
+  CHECK(r.coef(0) == approx(-1.3, 1e-8));
+  CHECK(r.n_obs == 90);
+
+  // A regressor constant within each origin, with origin effects.
+  Eigen::MatrixXd per_origin(10, 10);
+  for (int i = 0; i < 10; ++i) per_origin.row(i).setConstant(i * 0.3);
+  CHECK_THROWS_WITH(fit_ppml(s.y, {s.log_d, per_origin}, {"log_distance", "log_mass_o"}),
+                    contains("singular design") && contains("'log_mass_o'"));
+  // Two collinear regressors.
+  const Eigen::MatrixXd twice = 2.0 * s.log_d;
+  CHECK_THROWS_WITH(fit_ppml(s.y, {s.log_d, twice}, {"a", "b"}),
+                    contains("singular design") && contains("'a'") && contains("'b'"));
+  PpmlOptions none;
+  none.fixed_effects = FixedEffects::kNone;
+  CHECK_THROWS_WITH(fit_ppml(s.y, {Eigen::MatrixXd::Constant(10, 10, 3.0)}, {"c"}, {}, none),
+                    contains("singular design"));
+  // Non-finite regressors in the sample; negative flows; shapes.
+  Eigen::MatrixXd logd = s.log_d;
+  logd(2, 3) = -std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(fit_ppml(s.y, {logd}, {"log_distance"}),
+                    contains("regressors['log_distance'][2][3]"));
+  CellMask skip = CellMask::Constant(10, 10, true);
+  skip(2, 3) = false;
+  CHECK_NOTHROW(fit_ppml(s.y, {logd}, {"log_distance"}, skip));
+  Eigen::MatrixXd neg = s.y;
+  neg(0, 1) = -1;
+  CHECK_THROWS_WITH(fit_ppml(neg, {s.log_d}, {"log_distance"}), contains("flows[0][1]"));
+  CHECK_THROWS_WITH(fit_ppml(s.y, {s.log_d.topRows(3)}, {"log_distance"}),
+                    contains("regressors['log_distance']: shape"));
+  CHECK_THROWS_WITH(fit_ppml(s.y.topRows(1), {s.log_d.topRows(1)}, {"x"}), contains("flows:"));
+  CHECK_THROWS_WITH(parse_fixed_effects("year"), contains("fixed_effects"));
+}
+
+// ---------------------------------------------------------------------------------- assignment
+
+namespace {
+
+/// A - B - C in a line (10 km each, B-C crosses a border) and a direct A - C of 25 km.
+Network border_network() {
+  NetworkBuilder b;
+  const char* names[] = {"A", "B", "C"};
+  const char* countries[] = {"Home", "Home", "Abroad"};
+  for (int i = 0; i < 3; ++i) {
+    Location loc;
+    loc.name = names[i];
+    loc.country = countries[i];
+    loc.position = {0.1 * i, 0};
+    b.add_location(loc);
+  }
+  Route r;
+  r.distance_km = 10;
+  b.add_route("A", "B", r);
+  b.add_route("B", "C", r);
+  r.distance_km = 25;
+  b.add_route("A", "C", r);
+  return b.build();
+}
+
+}  // namespace
+
+TEST_CASE("assign: all-or-nothing and logit over the k shortest routes", "[flows]") {
+  const auto net = border_network();
+  const std::vector<LocationId> ids{0, 1, 2};
+  const Eigen::MatrixXd od = mat({{5, 10, 100}, {0, 0, 20}, {30, 0, 0}});
+  const auto s = assign(net, ids, ids, od);
+  // A->C (100) goes A-B-C (20 km < 25 km); B->C 20; C->A 30 back along C-B-A; A->B 10.
+  CHECK(s.forward[0] == approx(110, 1e-12));  // A -> B
+  CHECK(s.forward[1] == approx(120, 1e-12));  // B -> C
+  CHECK(s.backward[1] == approx(30, 1e-12));  // C -> B
+  CHECK(s.backward[0] == approx(30, 1e-12));  // B -> A
+  CHECK(s.forward[2] == 0.0);
+  CHECK(s.intrazonal == approx(5, 1e-12));
+  CHECK(s.assigned == approx(160, 1e-12));
+  CHECK(s.paths.size() == 4);
+
+  AssignOptions o;
+  o.method = AssignMethod::kLogit;
+  o.theta = 0.1;
+  o.k = 3;
+  const auto l = assign(net, ids, ids, od, o);
+  // Every pair has two routes: A->C and C->A 20 km (via B) or 25 km (direct), share p of the
+  // shorter; A->B and B->C 10 km direct or 35 km round the other way, share q.
+  const double p = 1.0 / (1.0 + std::exp(-0.5)), q = 1.0 / (1.0 + std::exp(-2.5));
+  CHECK(l.forward[2] == approx(100 * (1 - p) + 10 * (1 - q) + 20 * (1 - q), 1e-10));  // A -> C
+  CHECK(l.forward[0] == approx(10 * q + 100 * p, 1e-10));                             // A -> B
+  CHECK(l.forward[1] == approx(100 * p + 20 * q, 1e-10));                             // B -> C
+  CHECK(l.backward[1] == approx(30 * p + 10 * (1 - q), 1e-10));                       // C -> B
+  CHECK(l.backward[2] == approx(30 * (1 - p), 1e-10));                                // C -> A
+  CHECK(l.assigned == approx(160, 1e-10));
+  double total_share = 0;
+  for (const auto& ap : l.paths)
+    if (ap.od_row == 0 && ap.od_col == 2) total_share += ap.share;
+  CHECK(total_share == approx(1.0, 1e-12));
+  o.theta = 0;  // equal shares
+  const auto eq = assign(net, ids, ids, od, o);
+  CHECK(eq.forward[2] == approx(50 + 5 + 10, 1e-10));
+}
+
+TEST_CASE("assign reports unreachable pairs and rejects bad input", "[flows]") {
+  NetworkBuilder b;
+  for (const char* name : {"A", "B", "C"}) {
+    Location loc;
+    loc.name = name;
+    b.add_location(loc);
+  }
+  Route r;
+  r.distance_km = 5;
+  b.add_route("A", "B", r);
+  const auto net = b.build();
+  const std::vector<LocationId> ids{0, 1, 2};
+  const auto a = assign(net, ids, ids, mat({{0, 4, 6}, {0, 0, 0}, {0, 0, 0}}));
+  CHECK(a.assigned == approx(4, 1e-12));
+  CHECK(a.unassigned == approx(6, 1e-12));
+  REQUIRE(a.unreachable.size() == 1);
+  CHECK(a.unreachable[0] == std::pair<std::uint32_t, std::uint32_t>{0, 2});
+  CHECK_THROWS_WITH(assign(net, ids, ids, mat({{0, -4, 6}, {0, 0, 0}, {0, 0, 0}})),
+                    contains("od[0][1]"));
+  CHECK_THROWS_WITH(assign(net, ids, ids, mat({{0, 4}})), contains("od: shape"));
+  const std::vector<LocationId> bad{0, 1, 7};
+  CHECK_THROWS_WITH(assign(net, bad, ids, Eigen::MatrixXd::Zero(3, 3)), contains("origins[2]"));
+  AssignOptions o;
+  o.method = AssignMethod::kLogit;
+  o.theta = -1;
+  CHECK_THROWS_WITH(assign(net, ids, ids, Eigen::MatrixXd::Zero(3, 3), o), contains("theta"));
+}
+
+TEST_CASE("ipf2_transposed gives ipf2's fit on a transposed (row-major) seed", "[flows]") {
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<double> u(0.0, 10.0);
+  Eigen::MatrixXd seed(7, 5);
+  for (Eigen::Index i = 0; i < seed.size(); ++i) seed.data()[i] = u(rng) < 1.0 ? 0.0 : u(rng);
+  const Eigen::VectorXd rows = seed.rowwise().sum() * 3.0;
+  const Eigen::VectorXd cols = (seed.colwise().sum() * 3.0).transpose();
+  const auto a = ipf2(rows, cols, seed * 0 + Eigen::MatrixXd::Ones(7, 5), 1e-11, 50);
+  const auto b = ipf2_transposed(rows, cols, Eigen::MatrixXd::Ones(5, 7), 1e-11, 50);
+  CHECK(a.iterations == b.iterations);
+  check_matrix(b.fitted.transpose(), a.fitted, 1e-12);
+  const auto c = ipf2(rows, cols, seed, 1e-9, 30);
+  const Eigen::MatrixXd seed_t = seed.transpose();
+  const auto d = ipf2_transposed(rows, cols, seed_t, 1e-9, 30);
+  CHECK(c.iterations == d.iterations);
+  CHECK(c.converged == d.converged);
+  check_matrix(d.fitted.transpose(), c.fitted, 1e-12);
+  Eigen::MatrixXd bad = seed_t;
+  bad(3, 1) = -1;  // seed[1][3]
+  CHECK_THROWS_WITH(ipf2_transposed(rows, cols, bad), contains("seed[1][3]"));
 }

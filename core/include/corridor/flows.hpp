@@ -16,8 +16,27 @@
 // - flows_from_stocks "demo" (Abel 2013; migest's ffs_demo default): for each place of birth the
 //   stayers are fixed at min(stock_t0, stock_t1) of each place, and the rest of the stocks is
 //   balanced by IPF on a seed of ones with a zero diagonal: the fewest moves consistent with the
-//   stocks. "ipf3" is plain independence (seed of ones, no stayer constraint). Without births
-//   and deaths each place of birth must have the same total at both dates.
+//   stocks. "ipf3" is plain independence (seed of ones, no stayer constraint). Both need each
+//   place of birth to have the same total at both dates once births and deaths are taken out.
+// - Births and deaths (migest's birth_mat "native" and death_mat "proportion"): the births of a
+//   place of residence j are native-born people of j at t1, unless j's native born at t1 are
+//   fewer than its births; then they are spread over j's residents at t1 in proportion (migest's
+//   non_negative rule). Deaths in j are spread over j's residents at t0 in proportion. More
+//   births (deaths) in j than people living in j at t1 (t0) is an InputError: no split can
+//   give non-negative stocks.
+// - "open" and "open-dr" (migest's match_pob_tot): what is left of a place of birth's total
+//   after births and deaths may still differ between the dates; the difference is people who
+//   entered or left the system of places. "open" spreads those who entered like the place of
+//   birth's stock at t0 and those who left like its stock at t1 (migest's choice, kept for
+//   reproducibility); "open-dr" (Abel 2013, Demographic Research) the other way round. The
+//   adjusted stocks then go through the "demo" fit. "open-dr" can never make a stock negative;
+//   "open" can, and then throws InputError naming the cell (migest returns negative flows
+//   there), pointing at "open-dr".
+// - "diff-zero" and "diff-return" (stock differencing, migest ffs_diff; Beine, Bertoli and
+//   Fernandez-Huertas Moraga 2016): the increase of the b-born stock in j (j != b) is a flow
+//   b -> j; a decrease is dropped ("zero") or counted as a return j -> b ("return"). They use
+//   no births or deaths, need no balance, and give movers only: by_birth holds the flow of
+//   each place of birth with a zero diagonal.
 // - Every function is pure and reentrant.
 #pragma once
 
@@ -46,6 +65,13 @@ IpfResult ipf2(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_tot
                const Eigen::MatrixXd& seed = Eigen::MatrixXd(), double tol = 1e-10,
                int max_iter = 1000);
 
+/// ipf2 with the seed given transposed (columns x rows: how Eigen sees a row-major array,
+/// e.g. numpy's, without copying it). The same checks, iterates and result as ipf2, except
+/// that `fitted` is transposed too (columns x rows).
+IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
+                          const Eigen::Ref<const Eigen::MatrixXd>& seed_t, double tol = 1e-10,
+                          int max_iter = 1000);
+
 /// A fitted three-way table [born][origin][destination] and how the fit went.
 struct Ipf3Result {
   std::vector<Eigen::MatrixXd> fitted;  ///< one origin x destination matrix per place of birth
@@ -70,18 +96,32 @@ Ipf3Result ipf3(const Eigen::MatrixXd& origin_by_birth, const Eigen::MatrixXd& d
 
 /// How flows_from_stocks splits each place of birth's stocks into stayers and movers.
 enum class StockMethod {
-  kDemo,  ///< stayers fixed at min(stock_t0, stock_t1), the rest by IPF (migest ffs_demo)
-  kIpf3,  ///< independence: IPF on a seed of ones, no stayer constraint
+  kDemo,        ///< stayers fixed at min(stock_t0, stock_t1), the rest by IPF (migest ffs_demo)
+  kIpf3,        ///< independence: IPF on a seed of ones, no stayer constraint
+  kOpen,        ///< demo, with moves into and out of the system (migest "open")
+  kOpenDr,      ///< demo, with moves into and out of the system (migest "open-dr", Abel 2013)
+  kDiffZero,    ///< stock differencing, decreases dropped (migest ffs_diff "zero")
+  kDiffReturn,  ///< stock differencing, decreases are returns (migest ffs_diff "return")
 };
 
-/// Parses "demo" or "ipf3"; anything else throws InputError naming `method`.
+/// Parses "demo", "ipf3", "open", "open-dr", "diff-zero" or "diff-return"; anything else
+/// throws InputError naming `method`.
 StockMethod parse_stock_method(const std::string& name);
+
+/// The name parse_stock_method reads, e.g. "open-dr".
+std::string to_string(StockMethod method);
 
 /// Flows per place of birth and summed, estimated from stocks at two dates.
 struct StockFlows {
   std::vector<Eigen::MatrixXd> by_birth;  ///< per place of birth: origin x destination, people;
                                           ///< the diagonal holds the stayers
   Eigen::MatrixXd od;                     ///< summed over places of birth, diagonal 0, people
+  /// The demographic account, place of birth x place of residence, people (zero where the
+  /// method has no such term):
+  Eigen::MatrixXd births;   ///< born during the period, by where they live at t1
+  Eigen::MatrixXd deaths;   ///< died during the period, by where they lived at t0
+  Eigen::MatrixXd entered;  ///< came from outside the places ("open", "open-dr"), at t1
+  Eigen::MatrixXd left;     ///< went outside the places ("open", "open-dr"), from t0
   int iterations = 0;
   bool converged = false;
   double max_margin_error = 0.0;
@@ -96,6 +136,21 @@ struct StockFlows {
 /// @throws InputError naming `stock_t0` or `stock_t1` (shape, negative or non-finite counts,
 ///         totals that differ) or `tol`/`max_iter`
 StockFlows flows_from_stocks(const Eigen::MatrixXd& stock_t0, const Eigen::MatrixXd& stock_t1,
+                             StockMethod method = StockMethod::kDemo, double tol = 1e-10,
+                             int max_iter = 1000);
+
+/// The same with births and deaths during the period (see the design notes).
+/// @param births  people born during the period, per place of residence, n, >= 0 and at most
+///                the stock living there at t1; empty = none
+/// @param deaths  people who died during the period, per place of residence, n, >= 0 and at
+///                most the stock living there at t0; empty = none
+/// For "demo" and "ipf3" each place of birth must then balance: t0 - deaths = t1 - births
+/// (1e-9 relative); "open" and "open-dr" let the difference enter or leave the system; the
+/// "diff-*" methods take no births or deaths (InputError naming `births`/`deaths`).
+/// @throws InputError naming the argument, or the cell an "open" adjustment would make
+///         negative
+StockFlows flows_from_stocks(const Eigen::MatrixXd& stock_t0, const Eigen::MatrixXd& stock_t1,
+                             const Eigen::VectorXd& births, const Eigen::VectorXd& deaths,
                              StockMethod method = StockMethod::kDemo, double tol = 1e-10,
                              int max_iter = 1000);
 
