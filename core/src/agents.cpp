@@ -87,6 +87,7 @@
 #include "agents_random.hpp"
 #include "corridor/error.hpp"
 #include "flee_case_run.hpp"
+#include "memory_check.hpp"
 #include "move_rules_check.hpp"
 #include "rules.hpp"
 
@@ -304,6 +305,21 @@ void validate_case(const FleeCase& flee_case) { validate(flee_case); }
 
 AgentResult run_agents(const FleeCase& flee_case, const AgentRunOptions& options) {
   validate(flee_case);
+  {
+    // Refuse a run that cannot fit before day 0: the daily records (days x locations) and the
+    // agents, about as many as the largest value of the case's 'total' series, ~40 bytes each.
+    const double days = flee_case.days;
+    const double agents =
+        flee_case.total.empty() ? 0.0 : *std::max_element(flee_case.total.begin(), flee_case.total.end());
+    const double need =
+        days * (4.0 * static_cast<double>(flee_case.network.num_locations()) + 64.0) +
+        40.0 * std::max(0.0, agents);
+    detail::check_memory(need, "case '" + flee_case.name + "'",
+                         std::to_string(flee_case.days) + " days x " +
+                             std::to_string(flee_case.network.num_locations()) +
+                             " locations of daily counts and about " +
+                             std::to_string(std::llround(std::max(0.0, agents))) + " agents");
+  }
   FleeRun run(flee_case, options);
   return run.run();
 }

@@ -36,6 +36,7 @@
 #include "agent_engine.hpp"
 #include "corridor/error.hpp"
 #include "flow_engine.hpp"
+#include "memory_check.hpp"
 
 namespace corridor {
 
@@ -56,6 +57,10 @@ SiteNeeds site_needs(double people, bool first_phase, const Planning& planning) 
 }
 
 namespace {
+
+// Agent state plus its share of the engine's per-agent work arrays, rounded up (the Flee
+// case's agents are 30 bytes; a cohort byte and the priority queue add a little).
+constexpr double kAgentBytes = 40.0;
 
 std::vector<FleeLocation> home_and_abroad(const Network& net) {
   // Flee's foreign flag: a location whose country differs from the first location's.
@@ -444,6 +449,17 @@ class ScenarioRun {
 Projection run_projection(const Scenario& scenario, const ProjectionOptions& options) {
   validate(scenario);
   const std::string where = scenario.source.empty() ? "scenario" : scenario.source;
+  // The results are allocated day by day: refuse a run whose arrays cannot fit before day 0.
+  const double days = scenario.days;
+  const double cells = days * static_cast<double>(scenario.network.num_locations());
+  const double output_bytes =
+      8.0 * (3.0 * cells * static_cast<double>(scenario.cohorts.size()) + 11.0 * cells +
+             days * static_cast<double>(scenario.network.num_routes()) + 4.0 * days) +
+      cells;
+  detail::check_memory(output_bytes, where,
+                       "the projection's arrays: " + std::to_string(scenario.days) + " days x " +
+                           std::to_string(scenario.network.num_locations()) + " locations x " +
+                           std::to_string(scenario.cohorts.size()) + " cohorts");
   if (options.engine == "expected") {
     ScenarioRun<detail::FlowEngine> run(scenario, options);
     return run.run(options);
@@ -467,6 +483,10 @@ Projection run_projection(const Scenario& scenario, const ProjectionOptions& opt
     throw InputError(where + ": the displacements move " + std::to_string(std::llround(people)) +
                      " people; the agent engine holds at most 4,294,967,293 agents");
   }
+  detail::check_memory(output_bytes + kAgentBytes * people, where,
+                       "the projection's arrays and " + std::to_string(std::llround(people)) +
+                           " agents at about " + std::to_string(static_cast<int>(kAgentBytes)) +
+                           " bytes each");
   ScenarioRun<detail::AgentEngine> run(scenario, options);
   return run.run(options);
 }
