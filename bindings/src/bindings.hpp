@@ -10,10 +10,12 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "corridor/flee_case.hpp"
+#include "corridor/routing.hpp"
 
 namespace corridor::bindings {
 
@@ -61,6 +63,11 @@ void register_agents(py::module_& m);
 void register_projection(py::module_& m);
 void register_flows(py::module_& m);
 void register_build(py::module_& m);
+
+/// Routing options from Python arguments: `weight` "distance" or "time", `speeds` a dict of
+/// km per day by mode (or None). Throws InputError on an unknown weight or mode.
+RoutingOptions routing_options(const std::string& weight, bool include_closed,
+                               const py::object& speeds);
 
 /// A day callback for an engine: takes the GIL, stops on Ctrl-C or a Python exception (which
 /// stays set, to be re-raised by the caller once the engine has returned).

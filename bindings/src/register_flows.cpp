@@ -98,34 +98,6 @@ std::vector<LocationId> location_ids(const py::object& values, const std::string
   return out;
 }
 
-RoutingOptions routing_options(const std::string& weight, bool include_closed,
-                               const py::object& speeds) {
-  RoutingOptions options;
-  if (weight == "distance") {
-    options.weight = Weight::kDistance;
-  } else if (weight == "time") {
-    options.weight = Weight::kTravelTime;
-  } else {
-    throw InputError("weight: expected 'distance' or 'time', got '" + weight + "'");
-  }
-  options.include_closed = include_closed;
-  if (!speeds.is_none()) {
-    for (const auto& [key, value] : speeds.cast<py::dict>()) {
-      const auto name = key.cast<std::string>();
-      const auto mode = parse_mode(name);
-      if (!mode) throw InputError("speeds: unknown mode '" + name + "'");
-      const double v = value.cast<double>();
-      switch (*mode) {
-        case Mode::kRoad: options.speeds.road_km_per_day = v; break;
-        case Mode::kFoot: options.speeds.foot_km_per_day = v; break;
-        case Mode::kSea: options.speeds.sea_km_per_day = v; break;
-        case Mode::kRiver: options.speeds.river_km_per_day = v; break;
-        case Mode::kAir: options.speeds.air_km_per_day = v; break;
-      }
-    }
-  }
-  return options;
-}
 
 py::dict stock_flows_dict(const StockFlows& r, Eigen::Index n) {
   py::dict out;

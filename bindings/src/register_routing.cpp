@@ -11,8 +11,22 @@
 namespace corridor::bindings {
 namespace {
 
-RoutingOptions make_options(const std::string& weight, bool include_closed,
-                            const py::object& speeds) {
+
+std::vector<LocationId> ids(const py::object& values) {
+  if (values.is_none()) return {};
+  auto a = values.cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>();
+  std::vector<LocationId> out(static_cast<std::size_t>(a.size()));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (a.data()[i] < 0) throw InputError("location ids must be >= 0");
+    out[i] = static_cast<LocationId>(a.data()[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+RoutingOptions routing_options(const std::string& weight, bool include_closed,
+                               const py::object& speeds) {
   RoutingOptions options;
   if (weight == "distance") {
     options.weight = Weight::kDistance;
@@ -40,19 +54,6 @@ RoutingOptions make_options(const std::string& weight, bool include_closed,
   return options;
 }
 
-std::vector<LocationId> ids(const py::object& values) {
-  if (values.is_none()) return {};
-  auto a = values.cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>();
-  std::vector<LocationId> out(static_cast<std::size_t>(a.size()));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (a.data()[i] < 0) throw InputError("location ids must be >= 0");
-    out[i] = static_cast<LocationId>(a.data()[i]);
-  }
-  return out;
-}
-
-}  // namespace
-
 void register_routing(py::module_& m) {
   py::class_<Path>(m, "Path", "A path: location ids, route ids, distance in km and cost.")
       .def_property_readonly("locations",
@@ -67,7 +68,7 @@ void register_routing(py::module_& m) {
       "shortest_path",
       [](const Network& net, LocationId source, LocationId target, const std::string& weight,
          bool include_closed, const py::object& speeds) {
-        const auto options = make_options(weight, include_closed, speeds);
+        const auto options = routing_options(weight, include_closed, speeds);
         py::gil_scoped_release release;
         return shortest_path(net, source, target, options);
       },
@@ -79,7 +80,7 @@ void register_routing(py::module_& m) {
       "k_shortest_paths",
       [](const Network& net, LocationId source, LocationId target, std::size_t k,
          const std::string& weight, bool include_closed, const py::object& speeds) {
-        const auto options = make_options(weight, include_closed, speeds);
+        const auto options = routing_options(weight, include_closed, speeds);
         py::gil_scoped_release release;
         return k_shortest_paths(net, source, target, k, options);
       },
@@ -91,7 +92,7 @@ void register_routing(py::module_& m) {
       "shortest_path_tree",
       [](const Network& net, LocationId source, const std::string& weight, bool include_closed,
          const py::object& speeds) {
-        const auto options = make_options(weight, include_closed, speeds);
+        const auto options = routing_options(weight, include_closed, speeds);
         ShortestPathTree tree;
         {
           py::gil_scoped_release release;
@@ -109,7 +110,7 @@ void register_routing(py::module_& m) {
       [](const Network& net, const py::object& sources, const py::object& targets,
          const std::string& weight, bool include_closed, const py::object& speeds,
          unsigned threads) {
-        const auto options = make_options(weight, include_closed, speeds);
+        const auto options = routing_options(weight, include_closed, speeds);
         const auto src = ids(sources);
         const auto dst = ids(targets);
         std::vector<double> costs;
@@ -130,7 +131,7 @@ void register_routing(py::module_& m) {
       "simple_paths",
       [](const Network& net, LocationId source, std::size_t max_hops, const std::string& weight,
          bool include_closed, const py::object& speeds) {
-        const auto options = make_options(weight, include_closed, speeds);
+        const auto options = routing_options(weight, include_closed, speeds);
         py::gil_scoped_release release;
         return simple_paths(net, source, max_hops, options);
       },
