@@ -26,12 +26,15 @@
 #include <system_error>
 
 #include "corridor/error.hpp"
+#include "text.hpp"
 
 namespace corridor::geo {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+using detail::lower;
 
 constexpr std::array<std::string_view, 7> kShapefileSidecars = {".shx", ".dbf", ".prj", ".cpg",
                                                                 ".qix", ".sbn", ".sbx"};
@@ -40,13 +43,6 @@ constexpr std::array<std::string_view, 2> kCsvSidecars = {".csvt", ".prj"};
 // journals, FlatGeobuf's unsorted copy while it builds its index): removed with it.
 constexpr std::array<std::string_view, 4> kScratchSuffixes = {"-wal", "-shm", "-journal",
                                                               "_temp.fgb"};
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Sidecar extensions that travel with a file of this (main) extension.
 std::span<const std::string_view> sidecars_of(const fs::path& path) {

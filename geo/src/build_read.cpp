@@ -27,38 +27,21 @@
 #include "corridor/geo/read.hpp"
 #include "csv.hpp"
 #include "gdal_support.hpp"
+#include "text.hpp"
 
 namespace corridor::geo {
 
 namespace {
+
+using detail::lower;
+using detail::join;
+using detail::format_number;
 
 using detail::DatasetPtr;
 using detail::ErrorCapture;
 using detail::FeaturePtr;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
 
 struct OpenLayer {
   DatasetPtr dataset;

@@ -42,10 +42,15 @@
 #include "corridor/error.hpp"
 #include "corridor/geo/read.hpp"
 #include "csv.hpp"
+#include "text.hpp"
 
 namespace corridor::geo {
 
 namespace {
+
+using detail::lower;
+using detail::join;
+using detail::format_number;
 
 namespace fs = std::filesystem;
 using detail::csv_place;
@@ -59,30 +64,8 @@ using detail::trim;
 // ------------------------------------------------------------------------------------------
 // Text, numbers, dates
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
-}
-
-std::string format_number(double value) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  return std::string(buffer.data(), result.ptr);
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
 }
 
 /// A whole number written as such ("12", "-3", "+4"); nullopt otherwise (like Python's int()).

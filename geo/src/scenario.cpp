@@ -36,10 +36,14 @@
 
 #include "corridor/error.hpp"
 #include "corridor/geo/read.hpp"
+#include "text.hpp"
 
 namespace corridor::geo {
 
 namespace {
+
+using detail::lower;
+using detail::join;
 
 namespace fs = std::filesystem;
 using Keys = std::vector<std::string_view>;
@@ -47,22 +51,6 @@ using Keys = std::vector<std::string_view>;
 // ------------------------------------------------------------------------------------------
 // Text
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-
-template <class Strings>
-std::string join(const Strings& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
 
 // Edit distance with adjacent transpositions (optimal string alignment), case-insensitive.
 std::size_t edit_distance(std::string_view a_in, std::string_view b_in) {

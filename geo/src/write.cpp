@@ -35,23 +35,19 @@
 #include "corridor/geo/geodesic.hpp"
 #include "corridor/geo/lines.hpp"
 #include "gdal_support.hpp"
+#include "text.hpp"
 
 namespace corridor::geo {
 
 namespace {
+
+using detail::lower;
 
 using detail::DatasetPtr;
 using detail::ErrorCapture;
 using detail::FeaturePtr;
 
 enum class Format { kGpkg, kGeoJson, kFlatGeobuf, kShapefile, kCsv, kOther };
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 Format format_of(std::string_view driver) {
   if (driver == "GPKG") return Format::kGpkg;
