@@ -36,8 +36,6 @@ import copy as _copy
 import math
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -57,10 +55,9 @@ from corridor.scenario import (
     _format_path,
     _interactive,
     _parse_path,
-    _swap_into_place,
     _tomli_w,
     _toml_ready,
-    _umask,
+    _write_folder,
 )
 
 __all__ = ["DISTRIBUTIONS", "Ensemble", "ensemble"]
@@ -1050,45 +1047,31 @@ class Ensemble:
         values), ``summary.csv`` and ``fan_charts.png`` (the four sites most at risk).
         Written into a temporary sibling folder that then takes ``outdir``'s place.
         """
-        out = Path(outdir)
-        if out.exists() and not out.is_dir():
-            raise _core.IoError(f"{out}: exists and is not a folder")
-        parent = out.absolute().parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-        try:
-            os.chmod(tmp, 0o777 & ~_umask())
-            bands = self.quantiles((0.05, 0.5, 0.95))
-            summary = self.summary()
-            exceed = self._capacity_exceedance()
-            names = [self._write_gpkg(tmp / "ensemble.gpkg", bands, summary, exceed)]
-            b = bands.copy()
-            b["date"] = b["date"].dt.strftime("%Y-%m-%d")
-            b.round(3).to_csv(tmp / "bands.csv", index=False)
-            names.append("bands.csv")
-            e = exceed.copy()
-            e.index = e.index.strftime("%Y-%m-%d")
-            e.round(4).to_csv(tmp / "exceedance.csv")
-            names.append("exceedance.csv")
-            self.members.to_csv(tmp / "members.csv")
-            names.append("members.csv")
-            s = summary.copy()
-            for c in ("first_over_capacity_median", "date_p50"):
-                if c in s:
-                    s[c] = pd.to_datetime(s[c]).dt.strftime("%Y-%m-%d")
-            s.round(4).to_csv(tmp / "summary.csv", index=False)
-            names.append("summary.csv")
-            names.append(self._write_png(tmp / "fan_charts.png", summary))
-            _swap_into_place(tmp, out.absolute())
-        except BaseException as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(exc, Exception) and not isinstance(exc, _core.Error):
-                # GDAL (through pyogrio), pandas and matplotlib each fail in their own way
-                # (a full disk is an OSError, a failed GeoPackage commit a DataSourceError):
-                # one corridor error naming the folder, the cause chained.
-                raise _core.IoError(f"{out}: cannot write the ensemble: {exc}") from exc
-            raise
-        return [out / n for n in names]
+        return _write_folder(outdir, "ensemble", self._write_files)
+
+    def _write_files(self, tmp: Path) -> list[str]:
+        bands = self.quantiles((0.05, 0.5, 0.95))
+        summary = self.summary()
+        exceed = self._capacity_exceedance()
+        names = [self._write_gpkg(tmp / "ensemble.gpkg", bands, summary, exceed)]
+        b = bands.copy()
+        b["date"] = b["date"].dt.strftime("%Y-%m-%d")
+        b.round(3).to_csv(tmp / "bands.csv", index=False)
+        names.append("bands.csv")
+        e = exceed.copy()
+        e.index = e.index.strftime("%Y-%m-%d")
+        e.round(4).to_csv(tmp / "exceedance.csv")
+        names.append("exceedance.csv")
+        self.members.to_csv(tmp / "members.csv")
+        names.append("members.csv")
+        s = summary.copy()
+        for c in ("first_over_capacity_median", "date_p50"):
+            if c in s:
+                s[c] = pd.to_datetime(s[c]).dt.strftime("%Y-%m-%d")
+        s.round(4).to_csv(tmp / "summary.csv", index=False)
+        names.append("summary.csv")
+        names.append(self._write_png(tmp / "fan_charts.png", summary))
+        return names
 
     def _capacity_exceedance(self) -> pd.DataFrame:
         cap = self.arrays["capacity"]

@@ -1073,31 +1073,13 @@ class Projection:
         list of pathlib.Path
             The files written, inside ``outdir``.
         """
-        out = Path(outdir)
-        if out.exists() and not out.is_dir():
-            raise _core.IoError(f"{out}: exists and is not a folder")
-        parent = out.absolute().parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-        try:
-            os.chmod(tmp, 0o777 & ~_umask())
-            names = [
-                self._write_gpkg(tmp / "projection.gpkg"),
-                self._write_site_daily_csv(tmp / "site_daily.csv"),
-                self._write_balance_csv(tmp / "balance.csv"),
-                self._write_summary_md(tmp / "summary.md"),
-                self._write_png(tmp / "busiest_sites.png"),
-            ]
-            _swap_into_place(tmp, out.absolute())
-        except BaseException as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(exc, Exception) and not isinstance(exc, _core.Error):
-                # GDAL (through pyogrio), pandas and matplotlib each fail in their own way
-                # (a full disk is an OSError, a failed GeoPackage commit a DataSourceError):
-                # one corridor error naming the folder, the cause chained.
-                raise _core.IoError(f"{out}: cannot write the projection: {exc}") from exc
-            raise
-        return [out / name for name in names]
+        return _write_folder(outdir, "projection", lambda tmp: [
+            self._write_gpkg(tmp / "projection.gpkg"),
+            self._write_site_daily_csv(tmp / "site_daily.csv"),
+            self._write_balance_csv(tmp / "balance.csv"),
+            self._write_summary_md(tmp / "summary.md"),
+            self._write_png(tmp / "busiest_sites.png"),
+        ])
 
     def site_daily(self) -> pd.DataFrame:
         """The ``site_daily.csv`` table: ``date, day, site``, the cohorts, ``arrivals,
@@ -1427,6 +1409,31 @@ def _finite_or_null(frame: pd.DataFrame, columns: list[str]) -> None:
 
 def _date_strings(values: pd.Series) -> list[str | None]:
     return [None if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
+
+
+def _write_folder(outdir: str | os.PathLike, what: str,
+                  write_files: Callable[[Path], list[str]]) -> list[Path]:
+    """Write a folder of output files atomically: ``write_files(tmp)`` fills a temporary
+    sibling folder and returns the file names; the folder then takes ``outdir``'s place, so a
+    failure leaves the previous output as it was. Failures of GDAL (through pyogrio), pandas
+    or matplotlib — a full disk is an OSError, a failed GeoPackage commit a DataSourceError —
+    become one corridor.IoError naming the folder, the cause chained."""
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise _core.IoError(f"{out}: exists and is not a folder")
+    parent = out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        names = write_files(tmp)
+        _swap_into_place(tmp, out.absolute())
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, Exception) and not isinstance(exc, _core.Error):
+            raise _core.IoError(f"{out}: cannot write the {what}: {exc}") from exc
+        raise
+    return [out / name for name in names]
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:
