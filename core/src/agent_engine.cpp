@@ -193,6 +193,28 @@ double AgentEngine::release(std::uint32_t v, double people) {
   return static_cast<double>(n);
 }
 
+double AgentEngine::take(std::uint32_t v, double people, double* out) {
+  std::fill(out, out + c_, 0.0);
+  std::deque<std::uint32_t>& q = queue_[v];
+  if (q.empty() || !(people >= 1.0)) return 0.0;
+  const std::size_t n =
+      people >= static_cast<double>(q.size()) ? q.size() : static_cast<std::size_t>(people);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t a = q.front();
+    q.pop_front();
+    // Out of the engine for good: no longer alive, never scheduled, not counted anywhere.
+    flags_[a] = static_cast<std::uint8_t>(flags_[a] & ~(kQueued | kAlive));
+    set_scheduled(a, kNever);
+    const std::size_t s = slot(v, a);
+    queued_[s] -= 1.0;
+    --count_[s];
+    --total_[v];
+    out[c_ == 1 ? 0 : cohort_[a]] += 1.0;
+  }
+  taken_ += n;
+  return static_cast<double>(n);
+}
+
 void AgentEngine::people_at(std::uint32_t v, double* out) const {
   for (std::size_t k = 0; k < c_; ++k) out[k] = static_cast<double>(count_[v * c_ + k]);
 }

@@ -58,6 +58,12 @@ class AgentEngine : public FleePlaces {
   /// the day's step: they rest at v and draw their next move with its move chance. Returns the
   /// number released.
   double release(std::uint32_t v, double people);
+  /// Takes floor(people) agents (all if more) out of v's queue and out of the engine, first
+  /// come first served (a scenario's reception pathways hold them from now on); the number per
+  /// cohort is written to out[0..C). Returns the number taken.
+  double take(std::uint32_t v, double people, double* out);
+  /// Agents taken out so far.
+  std::uint64_t taken() const { return taken_; }
 
   /// One day of movement; `day` is the next day (0, 1, ...), < the horizon.
   void step(int day);
@@ -212,6 +218,7 @@ class AgentEngine : public FleePlaces {
   std::int64_t in_transit_ = 0;
   std::uint64_t spawned_ = 0;
   std::uint64_t departed_ = 0;
+  std::uint64_t taken_ = 0;
   std::uint32_t first_new_ = 0;  // agents from here on have not drawn their first move yet
 };
 

@@ -26,6 +26,7 @@ FleePlaces::FleePlaces(const Network& network, const MoveRules& move,
   movechance_.assign(n_, move_.default_movechance);
   capacity_.assign(n_, kUnlimited);
   sink_.assign(n_, 0.0);
+  extra_.assign(n_, 0.0);
   time_of_conflict_.assign(n_, -1);
   for (std::uint32_t v = 0; v < n_; ++v) {
     const FleeLocation fl = flee_locations.empty() ? FleeLocation{} : flee_locations[v];

@@ -28,6 +28,9 @@ class FleePlaces {
   double capacity(std::uint32_t v) const { return capacity_[v]; }
   /// Arrivals at a holding location stop there and wait (reception queue) until released.
   void set_hold(std::uint32_t v, bool hold) { hold_[v] = hold ? 1 : 0; }
+  /// People at v whom the engine does not move but who fill its shelter (a scenario's
+  /// reception pathways hold them): counted with the engine's own in the capacity multipliers.
+  void set_extra(std::uint32_t v, double people) { extra_[v] = people; }
 
   std::size_t num_arcs() const { return arcs_.size(); }
   std::uint32_t arc_tail(std::uint32_t a) const { return arc_tail_[a]; }
@@ -48,7 +51,8 @@ class FleePlaces {
   void compute_scores(int day, const Count* count) {
     for (std::uint32_t v = 0; v < n_; ++v) {
       score_[v] = location_score(foreign_[v], camp_[v], conflict_[v], decay(v, day), move_);
-      cap_mult_[v] = cap_multiplier(capacity_[v], move_, static_cast<double>(count[v]));
+      cap_mult_[v] =
+          cap_multiplier(capacity_[v], move_, static_cast<double>(count[v]) + extra_[v]);
     }
   }
   /// Recomputes the capacity multipliers of capacity-limited places; true if one changed.
@@ -57,7 +61,8 @@ class FleePlaces {
     bool changed = false;
     for (std::uint32_t v = 0; v < n_; ++v) {
       if (!std::isfinite(capacity_[v])) continue;
-      const double m = cap_multiplier(capacity_[v], move_, static_cast<double>(count[v]));
+      const double m =
+          cap_multiplier(capacity_[v], move_, static_cast<double>(count[v]) + extra_[v]);
       if (m != cap_mult_[v]) {
         cap_mult_[v] = m;
         changed = true;
@@ -76,7 +81,7 @@ class FleePlaces {
 
   // Locations (Flee's mutable Location state).
   std::vector<std::uint8_t> camp_, town_, marker_, foreign_, hold_;
-  std::vector<double> conflict_, movechance_, capacity_, sink_;
+  std::vector<double> conflict_, movechance_, capacity_, sink_, extra_;
   std::vector<int> time_of_conflict_;
   std::vector<double> score_, cap_mult_, total_weight_;
 

@@ -196,6 +196,23 @@ double FlowEngine::release(std::uint32_t v, double people) {
   return moved;
 }
 
+double FlowEngine::take(std::uint32_t v, double people, double* out) {
+  std::fill(out, out + c_, 0.0);
+  const double queue = queued_total(v);
+  if (!(queue > 0.0) || !(people > 0.0)) return 0.0;
+  const double share = std::min(1.0, people / queue);
+  double moved = 0.0;
+  for (std::size_t k = 0; k < c_; ++k) {
+    const double x = share >= 1.0 ? held_[v * c_ + k] : held_[v * c_ + k] * share;
+    held_[v * c_ + k] -= x;
+    out[k] = x;
+    moved += x;
+  }
+  count_[v] -= moved;
+  taken_ += moved;
+  return moved;
+}
+
 void FlowEngine::people_at(std::uint32_t v, double* out) const {
   for (std::size_t k = 0; k < c_; ++k) {
     out[k] = fresh_[v * c_ + k] + free_[v * c_ + k] + held_[v * c_ + k];
@@ -255,7 +272,7 @@ void FlowEngine::compute_weights(std::uint32_t v) {
 // Returns true if a multiplier changed.
 bool FlowEngine::refresh_weights() {
   for (const std::uint32_t u : limited_) {
-    const double m = cap_multiplier(capacity_[u], move_, count_[u]);
+    const double m = cap_multiplier(capacity_[u], move_, count_[u] + extra_[u]);
     if (m == cap_mult_[u]) continue;
     cap_mult_[u] = m;
     for (std::uint32_t i = source_first_[u]; i < source_first_[u + 1]; ++i) {

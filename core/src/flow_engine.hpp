@@ -41,6 +41,12 @@ class FlowEngine : public FleePlaces {
   /// Moves up to `people` from v's queue to its free people, cohorts in proportion; returns the
   /// number released.
   double release(std::uint32_t v, double people);
+  /// Takes up to `people` out of v's queue and out of the engine (a scenario's reception
+  /// pathways hold them from now on), cohorts in proportion; the amounts per cohort are written
+  /// to out[0..C). Returns the number taken.
+  double take(std::uint32_t v, double people, double* out);
+  /// People taken out so far.
+  double taken() const { return taken_; }
 
   /// One day of movement. `day` is the day index (conflict decay).
   void step(int day);
@@ -176,6 +182,7 @@ class FlowEngine : public FleePlaces {
   std::vector<double> route_flow_;
   double spawned_ = 0.0;
   double departed_ = 0.0;
+  double taken_ = 0.0;
 };
 
 }  // namespace corridor::detail
