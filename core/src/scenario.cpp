@@ -25,7 +25,7 @@ namespace corridor {
 
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 10> kEventTypes{{
+constexpr std::array<std::pair<EventType, std::string_view>, 11> kEventTypes{{
     {EventType::kDisplacement, "displacement"},
     {EventType::kCloseRoute, "close_route"},
     {EventType::kReopenRoute, "reopen_route"},
@@ -36,6 +36,14 @@ constexpr std::array<std::pair<EventType, std::string_view>, 10> kEventTypes{{
     {EventType::kOpenSite, "open_site"},
     {EventType::kCloseSite, "close_site"},
     {EventType::kSetCapacity, "set_capacity"},
+    {EventType::kOutbreak, "outbreak"},
+}};
+
+constexpr std::array<std::pair<StreamKind, std::string_view>, 4> kStreamKinds{{
+    {StreamKind::kProcedure, "procedure"},
+    {StreamKind::kReturn, "return"},
+    {StreamKind::kOnward, "onward"},
+    {StreamKind::kRelease, "release"},
 }};
 
 constexpr std::array<std::pair<TriggerMetric, std::string_view>, 4> kMetrics{{
@@ -61,12 +69,14 @@ std::string number(double value) {
 
 bool is_close(EventType type) {
   return type == EventType::kCloseRoute || type == EventType::kCloseLocation ||
-         type == EventType::kCloseBorder || type == EventType::kCloseSite;
+         type == EventType::kCloseBorder || type == EventType::kCloseSite ||
+         type == EventType::kOutbreak;
 }
 
 bool takes_one_location(EventType type) {
   return type == EventType::kDisplacement || type == EventType::kOpenSite ||
-         type == EventType::kCloseSite || type == EventType::kSetCapacity;
+         type == EventType::kCloseSite || type == EventType::kSetCapacity ||
+         type == EventType::kOutbreak;
 }
 
 /// Shares of `cohorts`: one each, each finite and >= 0, summing to 1.
@@ -105,7 +115,7 @@ void check_event(const Scenario& s, const Event& e, const std::string& prefix,
   if (e.until_day >= 0) {
     if (!is_close(e.type)) {
       fail(prefix, "until_day",
-           "only close_route, close_location, close_border and close_site reopen");
+           "only close_route, close_location, close_border, close_site and outbreak end");
     }
     if (trigger_action) {
       fail(prefix, "until_day",
@@ -170,9 +180,121 @@ void check_event(const Scenario& s, const Event& e, const std::string& prefix,
         fail(prefix, "capacity", "set_capacity needs capacity or screening_per_day (or both)");
       }
       break;
+    case EventType::kOutbreak:
+      if (!e.suspend_arrivals && std::isnan(e.capacity_factor)) {
+        fail(prefix, "suspend_arrivals",
+             "an outbreak needs suspend_arrivals = true or a capacity_factor (or both)");
+      }
+      if (!(std::isnan(e.capacity_factor) ||
+            (e.capacity_factor >= 0.0 && e.capacity_factor <= 1.0))) {
+        fail(prefix, "capacity_factor", number(e.capacity_factor) + " must be in [0, 1]");
+      }
+      break;
     case EventType::kOpenSite:
     case EventType::kCloseSite:
       break;
+  }
+}
+
+void check_streams(const Scenario& s, const std::string& prefix) {
+  const std::size_t n = s.network.num_locations();
+  std::set<std::string, std::less<>> names;
+  std::vector<double> sums(s.cohorts.size(), 0.0);
+  for (std::size_t i = 0; i < s.streams.size(); ++i) {
+    const Stream& st = s.streams[i];
+    const std::string where =
+        st.where.empty() ? prefix + ": streams[" + std::to_string(i) + "] (" + st.name + ")"
+                         : st.where;
+    if (st.name.empty()) fail(where, "name", "a stream needs a name");
+    if (!names.insert(st.name).second) {
+      fail(where, "name", "'" + st.name + "' is the name of an earlier stream too");
+    }
+    if (st.shares.size() != s.cohorts.size()) {
+      fail(where, "shares",
+           std::to_string(st.shares.size()) + " shares for " + std::to_string(s.cohorts.size()) +
+               " cohorts (one per cohort)");
+    }
+    for (std::size_t c = 0; c < st.shares.size(); ++c) {
+      if (!(st.shares[c] >= 0.0 && st.shares[c] <= 1.0)) {
+        fail(where, "shares." + s.cohorts[c], number(st.shares[c]) + " must be in [0, 1]");
+      }
+      sums[c] += st.shares[c];
+    }
+    if (!(st.capacity > 0.0)) {
+      fail(where, "capacity", number(st.capacity) + " must be > 0 (or unlimited)");
+    }
+    if (st.duration_days < 0) {
+      fail(where, "duration_days", std::to_string(st.duration_days) + " must be >= 0");
+    }
+    if (!(st.per_day >= 0.0)) {
+      fail(where, "per_day", number(st.per_day) + " must be >= 0 (or unlimited)");
+    }
+    if (st.stay && st.kind != StreamKind::kProcedure) {
+      fail(where, "stay", "only a procedure's people can stay at the site when done");
+    }
+    if (st.kind == StreamKind::kReturn && st.origin >= n) {
+      fail(where, "origin", "unknown location id " + std::to_string(st.origin));
+    }
+    if (st.kind == StreamKind::kOnward) {
+      if (st.destinations.empty()) fail(where, "destinations", "no destination given");
+      for (const LocationId d : st.destinations) {
+        if (d >= n) fail(where, "destinations", "unknown location id " + std::to_string(d));
+      }
+      if (st.destination_shares.size() != st.destinations.size()) {
+        fail(where, "destination_shares",
+             std::to_string(st.destination_shares.size()) + " shares for " +
+                 std::to_string(st.destinations.size()) + " destinations (one each)");
+      }
+      double sum = 0.0;
+      for (const double x : st.destination_shares) {
+        if (!(x >= 0.0 && std::isfinite(x))) {
+          fail(where, "destination_shares", number(x) + " must be >= 0");
+        }
+        sum += x;
+      }
+      if (!(std::abs(sum - 1.0) <= kShareTolerance)) {
+        fail(where, "destination_shares", "the shares sum to " + number(sum) + ", must sum to 1");
+      }
+      if (st.travel_days < 1) {
+        fail(where, "travel_days", std::to_string(st.travel_days) + " must be >= 1");
+      }
+    }
+  }
+  if (s.streams.empty()) return;
+  for (std::size_t c = 0; c < s.cohorts.size(); ++c) {
+    if (std::abs(sums[c] - 1.0) <= kShareTolerance) continue;
+    std::string each;
+    for (const Stream& st : s.streams) {
+      if (!each.empty()) each += ", ";
+      each += st.name + " " + number(st.shares[c]);
+    }
+    fail(prefix, "streams",
+         "the shares of cohort '" + s.cohorts[c] + "' sum to " + number(sums[c]) +
+             " over the streams (" + each +
+             "); every screened person goes to exactly one stream, so they must sum to 1");
+  }
+}
+
+void check_quarantine(const Scenario& s, const std::string& prefix) {
+  std::set<LocationId> seen;
+  for (std::size_t i = 0; i < s.quarantine.size(); ++i) {
+    const Quarantine& q = s.quarantine[i];
+    const std::string where =
+        q.where.empty() ? prefix + ": quarantine[" + std::to_string(i) + "]" : q.where;
+    if (q.locations.empty()) fail(where, "locations", "no location given");
+    for (const LocationId v : q.locations) {
+      if (v >= s.network.num_locations()) {
+        fail(where, "locations", "unknown location id " + std::to_string(v));
+      }
+      if (!seen.insert(v).second) {
+        fail(where, "locations",
+             "'" + s.network.location(v).name + "' has a quarantine stage already");
+      }
+    }
+    if (q.days < 1) fail(where, "days", std::to_string(q.days) + " must be >= 1");
+    if (!(q.capacity >= 0.0)) {
+      fail(where, "capacity", number(q.capacity) + " must be >= 0 (or unlimited)");
+    }
   }
 }
 
@@ -210,6 +332,13 @@ std::optional<EventType> parse_event_type(std::string_view text) noexcept {
     if (name == text) return t;
   }
   return std::nullopt;
+}
+
+std::string_view to_string(StreamKind kind) noexcept {
+  for (const auto& [k, name] : kStreamKinds) {
+    if (k == kind) return name;
+  }
+  return "unknown";
 }
 
 std::string_view to_string(TriggerMetric metric) noexcept {
@@ -290,6 +419,8 @@ void validate(const Scenario& s) {
                              : t.then.where;
     check_event(s, t.then, then_where, true);
   }
+  check_streams(s, prefix);
+  check_quarantine(s, prefix);
 }
 
 }  // namespace corridor

@@ -172,6 +172,8 @@ Keys event_type_keys(EventType type) {
       return {"location", "until_day"};
     case EventType::kSetCapacity:
       return {"location", "capacity", "screening_per_day"};
+    case EventType::kOutbreak:
+      return {"location", "until_day", "suspend_arrivals", "capacity_factor"};
   }
   return {};
 }
@@ -180,7 +182,31 @@ constexpr EventType kAllEventTypes[] = {EventType::kDisplacement,   EventType::k
                                         EventType::kReopenRoute,    EventType::kCloseLocation,
                                         EventType::kReopenLocation, EventType::kCloseBorder,
                                         EventType::kReopenBorder,   EventType::kOpenSite,
-                                        EventType::kCloseSite,      EventType::kSetCapacity};
+                                        EventType::kCloseSite,      EventType::kSetCapacity,
+                                        EventType::kOutbreak};
+
+// The stream types of scenario files: each a kind with its default duration (docs/scenario.md).
+struct StreamType {
+  std::string_view name;
+  StreamKind kind;
+  int duration_days;
+};
+constexpr StreamType kStreamTypes[] = {
+    // 12 weeks: the longest border procedure of the EU Asylum Procedure Regulation
+    // (EU) 2024/1348, art. 51(2).
+    {"protection", StreamKind::kProcedure, 84},
+    // 30 days: the minimum recovery and reflection period of the Council of Europe Convention on
+    // Action against Trafficking in Human Beings (2005), art. 13.
+    {"trafficking_support", StreamKind::kProcedure, 30},
+    // 30 days: a planning assumption (tracing takes from days to months); set your own.
+    {"family_tracing", StreamKind::kProcedure, 30},
+    // 14 days: a planning assumption for counselling, documents and travel arrangements.
+    {"voluntary_return", StreamKind::kReturn, 14},
+    {"onward", StreamKind::kOnward, 0},
+    {"release", StreamKind::kRelease, 0},
+    {"procedure", StreamKind::kProcedure, 0},
+    {"return", StreamKind::kReturn, 0},
+};
 
 constexpr TriggerMetric kAllMetrics[] = {TriggerMetric::kOccupancy, TriggerMetric::kArrivals,
                                          TriggerMetric::kBacklog, TriggerMetric::kPopulation};
@@ -237,7 +263,7 @@ class Reader {
 
     check_keys(root, "",
                {"name", "description", "start", "days", "engine", "seed", "cohorts", "network",
-                "movement", "planning", "events", "triggers"});
+                "movement", "planning", "events", "triggers", "streams", "quarantine"});
     Scenario s;
     s.source = source_.name;
     s.name = string(root, "", "name", true);
@@ -278,6 +304,18 @@ class Reader {
       const toml::array& list = array_of_tables(*triggers, "triggers");
       for (std::size_t i = 0; i < list.size(); ++i) {
         s.triggers.push_back(read_trigger(*list[i].as_table(), i));
+      }
+    }
+    if (const toml::node* streams = root.get("streams")) {
+      const toml::array& list = array_of_tables(*streams, "streams");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        s.streams.push_back(read_stream(*list[i].as_table(), i));
+      }
+    }
+    if (const toml::node* stages = root.get("quarantine")) {
+      const toml::array& list = array_of_tables(*stages, "quarantine");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        s.quarantine.push_back(read_quarantine(*list[i].as_table(), i));
       }
     }
     validate(s);
@@ -648,6 +686,18 @@ class Reader {
                            "(give one or both)");
         }
         break;
+      case EventType::kOutbreak:
+        e.locations.push_back(required_location(t, context, "location"));
+        if (const toml::node* node = t.get("capacity_factor")) {
+          e.capacity_factor = real(*node, context, "capacity_factor");
+        }
+        if (const toml::node* node = t.get("suspend_arrivals")) {
+          e.suspend_arrivals = boolean(*node, context, "suspend_arrivals");
+        } else {
+          // Without a capacity cut, an outbreak suspends arrivals.
+          e.suspend_arrivals = !t.get("capacity_factor");
+        }
+        break;
     }
     return e;
   }
@@ -664,19 +714,21 @@ class Reader {
     return location(required(t, context, key), context, key);
   }
 
-  /// A displacement's `cohorts` table: name -> share over the scenario's cohorts (absent = 0).
-  std::vector<double> shares(const toml::node& node, const std::string& context) const {
-    const toml::table& given = table(node, context, "cohorts");
+  /// A table of shares by cohort name (a displacement's `cohorts`, a stream's `shares`):
+  /// name -> share over the scenario's cohorts (absent = 0).
+  std::vector<double> shares(const toml::node& node, const std::string& context,
+                             const std::string& key = "cohorts") const {
+    const toml::table& given = table(node, context, key);
     std::vector<double> out(cohorts_->size(), 0.0);
     for (const auto& [name, value] : in_file_order(given)) {
       const auto it = std::find(cohorts_->begin(), cohorts_->end(), name);
       if (it == cohorts_->end()) {
-        fail(*value, context, "cohorts." + name,
+        fail(*value, context, key + "." + name,
              "unknown cohort '" + name + "'" + did_you_mean(name, *cohorts_) +
                  "; the scenario's cohorts: " + join(*cohorts_));
       }
       out[static_cast<std::size_t>(it - cohorts_->begin())] =
-          real(*value, context, "cohorts." + name);
+          real(*value, context, key + "." + name);
     }
     return out;
   }
@@ -768,6 +820,101 @@ class Reader {
       out.push_back(name);
     }
     return out;
+  }
+
+  // --------------------------------------------------------------------------- streams --
+
+  Stream read_stream(const toml::table& t, std::size_t index) const {
+    std::string context = "streams[" + std::to_string(index) + "]";
+    const toml::node& type_node = required(t, context, "type");
+    const std::string type = string(type_node, context, "type");
+    const StreamType* found = nullptr;
+    for (const StreamType& each : kStreamTypes) {
+      if (each.name == type) found = &each;
+    }
+    if (!found) {
+      Keys names;
+      for (const StreamType& each : kStreamTypes) names.push_back(each.name);
+      fail(type_node, context, "type",
+           "unknown stream type '" + type + "'" + did_you_mean(type, names) +
+               "; known types: " + join(names));
+    }
+    Stream st;
+    st.type = type;
+    st.kind = found->kind;
+    st.duration_days = found->duration_days;
+    st.name = string(t, context, "name", false);
+    if (st.name.empty()) st.name = type;
+    context += " (" + st.name + ")";
+    st.where = at(line_of(t)) + context;
+
+    Keys keys{"type", "name", "shares", "capacity", "duration_days", "note"};
+    switch (st.kind) {
+      case StreamKind::kProcedure:
+        keys.push_back("stay");
+        break;
+      case StreamKind::kReturn:
+        keys.insert(keys.end(), {"origin", "per_day"});
+        break;
+      case StreamKind::kOnward:
+        keys.insert(keys.end(), {"destinations", "destination_shares", "per_day", "travel_days"});
+        break;
+      case StreamKind::kRelease:
+        break;
+    }
+    check_keys(t, context, keys);
+    st.note = string(t, context, "note", false);
+    const toml::node& shares_node = required(t, context, "shares");
+    if (shares_node.is_number()) {
+      st.shares.assign(cohorts_->size(), real(shares_node, context, "shares"));
+    } else {
+      st.shares = shares(shares_node, context, "shares");
+    }
+    if (const toml::node* node = t.get("capacity")) st.capacity = capacity(*node, context, "capacity");
+    st.duration_days = integer(t, context, "duration_days", false, st.duration_days);
+    if (const toml::node* node = t.get("per_day")) st.per_day = capacity(*node, context, "per_day");
+    if (const toml::node* node = t.get("stay")) st.stay = boolean(*node, context, "stay");
+    if (st.kind == StreamKind::kReturn) st.origin = required_location(t, context, "origin");
+    if (st.kind == StreamKind::kOnward) {
+      const toml::node& node = required(t, context, "destinations");
+      const auto names = strings(node, context, "destinations");
+      if (names.empty()) fail(node, context, "destinations", "the list is empty");
+      for (const auto& [name, item] : names) {
+        const LocationId id = location(*item, context, "destinations");
+        if (std::find(st.destinations.begin(), st.destinations.end(), id) !=
+            st.destinations.end()) {
+          fail(*item, context, "destinations", "'" + name + "' is named twice");
+        }
+        st.destinations.push_back(id);
+      }
+      if (const toml::node* given = t.get("destination_shares")) {
+        const toml::array* list = given->as_array();
+        if (!list) {
+          fail(*given, context, "destination_shares",
+               "expected a list of numbers (one per destination), got " + type_name(*given));
+        }
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          st.destination_shares.push_back(
+              real(*list->get(i), context, "destination_shares[" + std::to_string(i) + "]"));
+        }
+      } else {
+        st.destination_shares.assign(st.destinations.size(),
+                                     1.0 / static_cast<double>(st.destinations.size()));
+      }
+      st.travel_days = integer(t, context, "travel_days", false, st.travel_days);
+    }
+    return st;
+  }
+
+  Quarantine read_quarantine(const toml::table& t, std::size_t index) const {
+    const std::string context = "quarantine[" + std::to_string(index) + "]";
+    check_keys(t, context, {"location", "locations", "days", "capacity", "note"});
+    Quarantine q;
+    q.where = at(line_of(t)) + context;
+    q.locations = event_locations(t, context);
+    q.days = integer(t, context, "days", false, q.days);
+    if (const toml::node* node = t.get("capacity")) q.capacity = capacity(*node, context, "capacity");
+    return q;
   }
 
   // -------------------------------------------------------------------------- triggers --

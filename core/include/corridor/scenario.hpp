@@ -50,6 +50,7 @@ enum class EventType : std::uint8_t {
   kOpenSite,        ///< `locations[0]`, closed until now, opens (optionally with a capacity)
   kCloseSite,       ///< `locations[0]` stops taking arrivals; the people there stay
   kSetCapacity,     ///< shelter capacity and/or screening throughput of `locations[0]`
+  kOutbreak,        ///< an outbreak at `locations[0]`: arrivals suspended and/or capacity cut
 };
 
 /// The name of an event type in scenario files, e.g. "close_border".
@@ -70,6 +71,11 @@ struct Event {
   std::vector<double> cohort_shares;    ///< displacement: one per Scenario::cohorts; empty = defaults
   double capacity = std::numeric_limits<double>::quiet_NaN();           ///< NaN = unchanged
   double screening_per_day = std::numeric_limits<double>::quiet_NaN();  ///< NaN = unchanged
+  /// outbreak: no arrivals at the site until until_day (routes into it closed).
+  bool suspend_arrivals = false;
+  /// outbreak: the site's shelter, quarantine, screening and stream capacities are multiplied
+  /// by this factor, in [0, 1], until until_day; NaN = unchanged.
+  double capacity_factor = std::numeric_limits<double>::quiet_NaN();
   std::string where;                    ///< position in the source, for messages
   std::string note;                     ///< free text from the file (`note`), for reports
 };
@@ -98,6 +104,50 @@ struct Trigger {
   std::string note;                     ///< free text from the file (`note`), for reports
 };
 
+/// What a reception stream does with the people referred to it (docs/scenario.md, "Streams").
+enum class StreamKind : std::uint8_t {
+  kProcedure,  ///< a procedure at the site (protection, trafficking support, family tracing)
+  kReturn,     ///< voluntary return: people leave the network back to `origin`
+  kOnward,     ///< onward movement: organised transfer to `destinations`
+  kRelease,    ///< people leave reception free to move on under the movement rules
+};
+
+/// A reception stream: after screening at a site, each cohort's people are referred to the
+/// streams by the streams' shares (per cohort, summing to 1 over the streams). Each reception
+/// site has its own places in each stream. People wait for a place (`capacity`), are in process
+/// for `duration_days`, and then: a procedure releases them into the network at the site (or
+/// keeps them there, `stay`); a return sends up to `per_day` a day out of the network to
+/// `origin`; an onward stream sends up to `per_day` a day to `destinations`, arriving after
+/// `travel_days`; a release stream frees them at the site.
+struct Stream {
+  std::string name;                     ///< unique, e.g. "asylum"
+  std::string type;                     ///< the file's type, e.g. "protection" (for reports)
+  StreamKind kind = StreamKind::kProcedure;
+  std::vector<double> shares;           ///< per Scenario::cohorts, each in [0, 1]
+  double capacity = std::numeric_limits<double>::infinity();  ///< places per site, > 0
+  int duration_days = 0;                ///< days in process, >= 0
+  double per_day = std::numeric_limits<double>::infinity();   ///< return/onward: leaving per day per site
+  bool stay = false;                    ///< procedure: people stay at the site when done
+  LocationId origin = 0;                ///< return: where people go back to
+  std::vector<LocationId> destinations; ///< onward: where people are taken
+  std::vector<double> destination_shares;  ///< onward: one per destination, sum 1
+  int travel_days = 1;                  ///< onward: days on the way, >= 1
+  std::string where;                    ///< position in the source, for messages
+  std::string note;
+};
+
+/// The name of a stream kind, e.g. "procedure".
+std::string_view to_string(StreamKind kind) noexcept;
+
+/// A quarantine or health-screening stage before screening at some sites: arrivals wait for a
+/// place (`capacity` per site), stay `days`, then queue for screening.
+struct Quarantine {
+  std::vector<LocationId> locations;
+  int days = 14;                        ///< >= 1
+  double capacity = std::numeric_limits<double>::infinity();  ///< places per site, >= 0
+  std::string where;
+};
+
 /// A whole scenario, names resolved, ready for an engine.
 struct Scenario {
   std::string name;
@@ -112,6 +162,8 @@ struct Scenario {
   std::vector<double> cohort_shares;    ///< default shares, one per cohort, sum 1
   std::vector<Event> events;
   std::vector<Trigger> triggers;
+  std::vector<Stream> streams;          ///< reception streams; empty = everyone released
+  std::vector<Quarantine> quarantine;   ///< quarantine stages; a site in at most one
   std::string source;                   ///< file (or description) it came from, for messages
   std::string description;              ///< free text from the file (`description`)
 };
