@@ -78,8 +78,47 @@ py::dict event_dict(const Event& e, const Network& net) {
   d["cohort_shares"] = e.cohort_shares;
   d["capacity"] = optional_number(e.capacity);
   d["screening_per_day"] = optional_number(e.screening_per_day);
+  d["suspend_arrivals"] = e.suspend_arrivals;
+  d["capacity_factor"] = optional_number(e.capacity_factor);
   d["note"] = e.note;
   d["where"] = e.where;
+  return d;
+}
+
+std::string location_name(LocationId id, const Network& net) {
+  return id < net.num_locations() ? net.location(id).name : "#" + std::to_string(id);
+}
+
+py::dict stream_dict(const Stream& st, const Network& net) {
+  py::dict d;
+  d["name"] = st.name;
+  d["type"] = st.type;
+  d["kind"] = std::string(to_string(st.kind));
+  d["shares"] = st.shares;
+  d["capacity"] = st.capacity;
+  d["duration_days"] = st.duration_days;
+  d["per_day"] = st.per_day;
+  d["stay"] = st.stay;
+  d["origin"] = st.kind == StreamKind::kReturn ? py::object(py::str(location_name(st.origin, net)))
+                                               : py::object(py::none());
+  py::list destinations;
+  for (const LocationId id : st.destinations) destinations.append(location_name(id, net));
+  d["destinations"] = destinations;
+  d["destination_shares"] = st.destination_shares;
+  d["travel_days"] = st.travel_days;
+  d["note"] = st.note;
+  d["where"] = st.where;
+  return d;
+}
+
+py::dict quarantine_dict(const Quarantine& q, const Network& net) {
+  py::dict d;
+  py::list locations;
+  for (const LocationId id : q.locations) locations.append(location_name(id, net));
+  d["locations"] = locations;
+  d["days"] = q.days;
+  d["capacity"] = q.capacity;
+  d["where"] = q.where;
   return d;
 }
 
@@ -157,6 +196,29 @@ py::dict projection_dict(Projection&& r) {
   out["at_locations"] = to_numpy_nd(std::move(r.at_locations), {days}, "at_locations");
   out["in_transit"] = to_numpy_nd(std::move(r.in_transit), {days}, "in_transit");
   out["departed"] = to_numpy_nd(std::move(r.departed), {days}, "departed");
+  out["in_reception"] = to_numpy_nd(std::move(r.in_reception), {days}, "in_reception");
+  out["transferring"] = to_numpy_nd(std::move(r.transferring), {days}, "transferring");
+  out["returned"] = to_numpy_nd(std::move(r.returned), {days}, "returned");
+  // Reception pathways (only when the scenario declares streams or quarantine stages).
+  out["streams"] = r.streams;
+  out["stream_types"] = r.stream_types;
+  out["reception_sites"] = r.reception_sites;
+  if (!r.streams.empty()) {
+    const std::size_t ns = r.streams.size(), nrs = r.reception_sites.size();
+    out["quarantine_waiting"] =
+        to_numpy_nd(std::move(r.quarantine_waiting), {days, nrs, nc}, "quarantine_waiting");
+    out["in_quarantine"] =
+        to_numpy_nd(std::move(r.in_quarantine), {days, nrs, nc}, "in_quarantine");
+    const std::pair<const char*, std::vector<double>*> streams[] = {
+        {"stream_waiting", &r.stream_waiting},     {"stream_in_process", &r.stream_in_process},
+        {"stream_completed", &r.stream_completed}, {"stream_referred", &r.stream_referred},
+        {"stream_returned", &r.stream_returned},   {"stream_moved_on", &r.stream_moved_on},
+    };
+    for (const auto& [name, values] : streams) {
+      out[name] = to_numpy_nd(std::move(*values), {days, nrs, ns, nc}, name);
+    }
+    out["returned_to"] = to_numpy_nd(std::move(r.returned_to), {days, nl}, "returned_to");
+  }
   py::list fired;
   for (const FiredTrigger& f : r.fired) {
     py::dict d;
@@ -196,9 +258,25 @@ void register_projection(py::module_& m) {
                                for (const Event& e : s.events) out.append(event_dict(e, s.network));
                                return out;
                              })
-      .def_property_readonly("triggers", [](const Scenario& s) {
+      .def_property_readonly("triggers",
+                             [](const Scenario& s) {
+                               py::list out;
+                               for (const Trigger& t : s.triggers) {
+                                 out.append(trigger_dict(t, s.network));
+                               }
+                               return out;
+                             })
+      .def_property_readonly("streams",
+                             [](const Scenario& s) {
+                               py::list out;
+                               for (const Stream& st : s.streams) {
+                                 out.append(stream_dict(st, s.network));
+                               }
+                               return out;
+                             })
+      .def_property_readonly("quarantine", [](const Scenario& s) {
         py::list out;
-        for (const Trigger& t : s.triggers) out.append(trigger_dict(t, s.network));
+        for (const Quarantine& q : s.quarantine) out.append(quarantine_dict(q, s.network));
         return out;
       });
 

@@ -29,6 +29,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -37,6 +38,7 @@
 #include "corridor/error.hpp"
 #include "flow_engine.hpp"
 #include "memory_check.hpp"
+#include "reception.hpp"
 
 namespace corridor {
 
@@ -84,6 +86,41 @@ detail::AgentEngine make_engine(std::type_identity<detail::AgentEngine>, const S
   return detail::AgentEngine(s.network, s.movement, home_and_abroad(s.network), {},
                              s.cohorts.size(), s.days, options.seed.value_or(s.seed),
                              options.threads);
+}
+
+// The sites that can hold arrivals for reception: a screening throughput at the start or set
+// by an event or a trigger's event, or a quarantine stage; in id order.
+std::vector<LocationId> reception_sites(const Scenario& s) {
+  const std::size_t n = s.network.num_locations();
+  std::vector<std::uint8_t> mark(n, 0);
+  for (std::size_t v = 0; v < n; ++v) {
+    if (std::isfinite(s.network.location(static_cast<LocationId>(v)).screening_per_day)) mark[v] = 1;
+  }
+  auto by_event = [&](const Event& e) {
+    if ((e.type == EventType::kSetCapacity || e.type == EventType::kOpenSite) &&
+        std::isfinite(e.screening_per_day)) {
+      for (const LocationId v : e.locations) mark[v] = 1;
+    }
+  };
+  for (const Event& e : s.events) by_event(e);
+  for (const Trigger& t : s.triggers) by_event(t.then);
+  for (const Quarantine& q : s.quarantine) {
+    for (const LocationId v : q.locations) mark[v] = 1;
+  }
+  std::vector<LocationId> out;
+  for (std::size_t v = 0; v < n; ++v) {
+    if (mark[v]) out.push_back(static_cast<LocationId>(v));
+  }
+  return out;
+}
+
+// Reception pathways run when the scenario declares streams or quarantine stages; without
+// them screened people are simply released (the engines' own queues, as before streams).
+bool has_pathways(const Scenario& s) { return !s.streams.empty() || !s.quarantine.empty(); }
+
+// A finite capacity scaled by an outbreak's factor; unlimited stays unlimited.
+double scaled(double capacity, double factor) {
+  return std::isfinite(capacity) && factor < 1.0 ? capacity * factor : capacity;
 }
 
 // A displacement's whole people per cohort: people rounded, shared out by the shares with the
@@ -151,6 +188,12 @@ class ScenarioRun {
     for (std::size_t i = 0; i < s.events.size(); ++i) schedule(s.events[i]);
     fired_.assign(s.triggers.size(), 0);
     credit_.assign(n_, 0.0);
+    base_capacity_.resize(n_);
+    for (std::uint32_t v = 0; v < n_; ++v) base_capacity_[v] = engine_.capacity(v);
+    factor_.assign(n_, 1.0);
+    suspended_.assign(n_, 0);
+    if (has_pathways(s)) reception_.emplace(s, reception_sites(s), kWholePeople);
+    arrivals_.assign(n_ * c_, 0.0);
   }
 
   Projection run(const ProjectionOptions& options) {
@@ -163,33 +206,50 @@ class ScenarioRun {
     out.population.reserve(days * nc);
     out.arrivals.reserve(days * nc);
     out.backlog.reserve(days * nc);
+    if (reception_) {
+      out.reception_sites = reception_->sites();
+      for (const Stream& st : reception_->streams()) {
+        out.streams.push_back(st.name);
+        out.stream_types.push_back(st.type);
+      }
+    }
     std::vector<double> people(nc);
+    std::vector<double> backlog(nc);
     for (int day = 0; day < s_.days; ++day) {
       apply_events(day);
       displace(day);
       engine_.step(day);
+      std::copy(engine_.arrivals().begin(), engine_.arrivals().end(), arrivals_.begin());
       std::vector<double> screened(n_, 0.0);
-      for (std::uint32_t v = 0; v < n_; ++v) {
-        // An unlimited throughput (after set_capacity) releases whoever still queues.
-        if (std::isfinite(screening_[v]) || engine_.queued_total(v) > 0.0) {
-          double throughput = screening_[v];
-          if (kWholePeople && std::isfinite(throughput)) {
-            credit_[v] += throughput;
-            throughput = std::floor(credit_[v]);
-            credit_[v] -= throughput;
+      if (reception_) {
+        reception_day(day, screened);
+      } else {
+        for (std::uint32_t v = 0; v < n_; ++v) {
+          // An unlimited throughput (after set_capacity) releases whoever still queues.
+          if (std::isfinite(screening_[v]) || engine_.queued_total(v) > 0.0) {
+            screened[v] = engine_.release(v, throughput(v));
           }
-          screened[v] = engine_.release(v, throughput);
         }
       }
       // Records.
       engine_.people_all(people.data());
-      out.population.insert(out.population.end(), people.begin(), people.end());
-      const auto& arr = engine_.arrivals();
-      out.arrivals.insert(out.arrivals.end(), arr.begin(), arr.end());
-      for (std::uint32_t v = 0; v < n_; ++v) {
-        const double* q = engine_.queued(v);
-        out.backlog.insert(out.backlog.end(), q, q + c_);
+      std::fill(backlog.begin(), backlog.end(), 0.0);
+      if (reception_) {
+        for (std::size_t r = 0; r < reception_->sites().size(); ++r) {
+          const LocationId v = reception_->sites()[r];
+          reception_->people_at(r, people.data() + v * c_);
+          reception_->backlog(r, backlog.data() + v * c_);
+        }
+      } else {
+        for (std::uint32_t v = 0; v < n_; ++v) {
+          const double* q = engine_.queued(v);
+          std::copy(q, q + c_, backlog.begin() + static_cast<std::ptrdiff_t>(v * c_));
+        }
       }
+      out.population.insert(out.population.end(), people.begin(), people.end());
+      out.arrivals.insert(out.arrivals.end(), arrivals_.begin(), arrivals_.end());
+      out.backlog.insert(out.backlog.end(), backlog.begin(), backlog.end());
+      if (reception_) record_reception(out);
       out.screened.insert(out.screened.end(), screened.begin(), screened.end());
       const auto& flow = engine_.route_flow();
       out.route_flow.insert(out.route_flow.end(), flow.begin(), flow.end());
@@ -207,26 +267,36 @@ class ScenarioRun {
         out.site_area_m2.push_back(need.site_area_m2);
         out.kcal.push_back(need.kcal);
         out.capacity.push_back(engine_.capacity(v));
-        out.screening_per_day.push_back(screening_[v]);
-        out.open.push_back(not_open_[v] || loc_closed_[v] || no_entry_[v] ? 0 : 1);
+        out.screening_per_day.push_back(scaled(screening_[v], factor_[v]));
+        out.open.push_back(not_open_[v] || loc_closed_[v] || no_entry_[v] || suspended_[v] ? 0
+                                                                                           : 1);
       }
       const auto at = static_cast<double>(engine_.at_locations());
       const auto transit = static_cast<double>(engine_.in_transit());
-      const auto spawned = static_cast<double>(engine_.spawned());
+      // People put back into the engine (released after a stream, transfers arriving) are
+      // counted by the engine as added: they were spawned once, by a displacement.
+      const double spawned = static_cast<double>(engine_.spawned()) - readded_;
       const auto departed = static_cast<double>(engine_.departed());
+      const double held = reception_ ? reception_->held() : 0.0;
+      const double transferring = reception_ ? reception_->transferring() : 0.0;
+      const double returned = reception_ ? reception_->returned() : 0.0;
       out.spawned.push_back(spawned);
       out.at_locations.push_back(at);
+      out.in_reception.push_back(held);
       out.in_transit.push_back(transit);
+      out.transferring.push_back(transferring);
       out.departed.push_back(departed);
+      out.returned.push_back(returned);
       out.days = day + 1;
       // Exact with agents (whole numbers); to rounding with expected people.
-      const double gap = spawned - (at + transit + departed);
+      const double accounted = at + held + transit + transferring + departed + returned;
+      const double gap = spawned - accounted;
       if (!(std::abs(gap) <= 1e-9 * std::max(1.0, spawned))) {
         throw std::logic_error("projection: conservation broken on day " + std::to_string(day) +
                                ": spawned " + std::to_string(spawned) + ", accounted " +
-                               std::to_string(at + transit + departed));
+                               std::to_string(accounted));
       }
-      check_triggers(day, people, out);
+      check_triggers(day, people, backlog, out);
       if (options.on_day && !options.on_day(day)) break;
     }
     return out;
@@ -241,17 +311,125 @@ class ScenarioRun {
     std::vector<std::uint64_t> whole;  // per cohort: the total (whole people)
   };
 
+  struct Outbreak {
+    LocationId location;
+    int until;  // exclusive; < 0 = to the end
+    bool suspend;
+    double factor;
+  };
+
   void schedule(const Event& e) { timeline_[e.day].push_back(e); }
+
+  /// Today's screening throughput at v (an outbreak's cut applied); with whole people, the
+  /// whole places of the day with the fraction carried from the day before.
+  double throughput(LocationId v) {
+    double t = scaled(screening_[v], factor_[v]);
+    if (kWholePeople && std::isfinite(t)) {
+      credit_[v] += t;
+      t = std::floor(credit_[v]);
+      credit_[v] -= t;
+    }
+    return t;
+  }
+
+  bool holds(LocationId v) const {
+    if (!reception_) return std::isfinite(screening_[v]);
+    const int r = reception_->index(v);
+    return r >= 0 && (std::isfinite(screening_[v]) ||
+                      reception_->has_quarantine(static_cast<std::size_t>(r)));
+  }
 
   void apply_events(int day) {
     const auto it = timeline_.find(day);
-    if (it == timeline_.end() && day > 0) return;
+    const std::size_t before = outbreaks_.size();
+    std::erase_if(outbreaks_, [&](const Outbreak& o) { return o.until >= 0 && day >= o.until; });
+    const bool ended = outbreaks_.size() != before;
+    if (it == timeline_.end() && day > 0 && !ended) return;
     if (it != timeline_.end()) {
       const std::vector<Event> events = it->second;  // applying may schedule more
       for (const Event& e : events) apply(e, day);
     }
+    apply_outbreaks();
     update_arcs();
-    for (std::uint32_t v = 0; v < n_; ++v) engine_.set_hold(v, std::isfinite(screening_[v]));
+    for (std::uint32_t v = 0; v < n_; ++v) engine_.set_hold(v, holds(v));
+  }
+
+  // Each site's suspension and capacity factor from the outbreaks in force (the lowest factor
+  // when several overlap).
+  void apply_outbreaks() {
+    std::vector<double> factor(n_, 1.0);
+    std::fill(suspended_.begin(), suspended_.end(), 0);
+    for (const Outbreak& o : outbreaks_) {
+      if (o.suspend) suspended_[o.location] = 1;
+      factor[o.location] = std::min(factor[o.location], o.factor);
+    }
+    for (std::uint32_t v = 0; v < n_; ++v) {
+      if (factor[v] == factor_[v]) continue;
+      factor_[v] = factor[v];
+      engine_.set_capacity(v, scaled(base_capacity_[v], factor_[v]));
+    }
+  }
+
+  // After the engine's day, at every reception site: the day's held arrivals are taken out of
+  // the engine into the pathways, which screen, refer and run the streams; people released at
+  // a site and transfers arriving are put back into the engine (they draw their next move the
+  // next day); the engine counts the people the pathways hold in each site's occupancy.
+  void reception_day(int day, std::vector<double>& screened) {
+    reception_->begin_day();
+    std::vector<double> in(c_), released(c_);
+    const auto& sites = reception_->sites();
+    auto put_back = [&](LocationId v, const double* p) {
+      double sum = 0.0;
+      for (std::size_t k = 0; k < c_; ++k) sum += p[k];
+      if (!(sum > 0.0)) return 0.0;
+      engine_.add(v, p);
+      readded_ += sum;
+      return sum;
+    };
+    for (std::size_t r = 0; r < sites.size(); ++r) {
+      const LocationId v = sites[r];
+      engine_.take(v, std::numeric_limits<double>::infinity(), in.data());
+      reception_->admit(r, in.data(), day);
+      std::fill(released.begin(), released.end(), 0.0);
+      screened[v] = reception_->step(r, day, throughput(v), factor_[v], released.data());
+      put_back(v, released.data());
+    }
+    reception_->deliver(day, [&](LocationId v, const double* p) {
+      put_back(v, p);
+      for (std::size_t k = 0; k < c_; ++k) arrivals_[v * c_ + k] += p[k];
+    });
+    for (std::size_t r = 0; r < sites.size(); ++r) engine_.set_extra(sites[r], reception_->total_at(r));
+  }
+
+  void record_reception(Projection& out) const {
+    using Figure = detail::Reception::Figure;
+    const std::size_t nr = reception_->sites().size();
+    const std::size_t ns = reception_->streams().size();
+    std::vector<double> buf(c_);
+    auto push = [&](std::vector<double>& to) { to.insert(to.end(), buf.begin(), buf.end()); };
+    for (std::size_t r = 0; r < nr; ++r) {
+      std::fill(buf.begin(), buf.end(), 0.0);
+      reception_->quarantine_waiting(r, buf.data());
+      push(out.quarantine_waiting);
+      std::fill(buf.begin(), buf.end(), 0.0);
+      reception_->in_quarantine(r, buf.data());
+      push(out.in_quarantine);
+    }
+    const std::pair<Figure, std::vector<double>*> figures[] = {
+        {Figure::kWaiting, &out.stream_waiting},   {Figure::kInProcess, &out.stream_in_process},
+        {Figure::kCompleted, &out.stream_completed}, {Figure::kReferred, &out.stream_referred},
+        {Figure::kReturned, &out.stream_returned}, {Figure::kMovedOn, &out.stream_moved_on},
+    };
+    for (const auto& [figure, to] : figures) {
+      for (std::size_t r = 0; r < nr; ++r) {
+        for (std::size_t i = 0; i < ns; ++i) {
+          reception_->stream_figure(r, i, figure, buf.data());
+          push(*to);
+        }
+      }
+    }
+    const auto& back = reception_->returned_to();
+    out.returned_to.insert(out.returned_to.end(), back.begin(), back.end());
   }
 
   void reopen_later(const Event& e, EventType type) {
@@ -326,11 +504,20 @@ class ScenarioRun {
       case EventType::kSetCapacity:
         for (LocationId v : e.locations) set_capacity(v, e);
         break;
+      case EventType::kOutbreak:
+        for (LocationId v : e.locations) {
+          outbreaks_.push_back({v, e.until_day, e.suspend_arrivals,
+                                std::isnan(e.capacity_factor) ? 1.0 : e.capacity_factor});
+        }
+        break;
     }
   }
 
   void set_capacity(LocationId v, const Event& e) {
-    if (!std::isnan(e.capacity)) engine_.set_capacity(v, e.capacity);
+    if (!std::isnan(e.capacity)) {
+      base_capacity_[v] = e.capacity;
+      engine_.set_capacity(v, scaled(e.capacity, factor_[v]));
+    }
     if (!std::isnan(e.screening_per_day)) screening_[v] = e.screening_per_day;
   }
 
@@ -340,7 +527,7 @@ class ScenarioRun {
       const std::uint32_t u = engine_.arc_tail(a);
       const std::uint32_t v = engine_.arc_head(a);
       bool closed = route_closed_[engine_.arc_route(a)] || loc_closed_[u] || loc_closed_[v] ||
-                    not_open_[u] || not_open_[v] || no_entry_[v];
+                    not_open_[u] || not_open_[v] || no_entry_[v] || suspended_[v];
       const std::string& cu = locs[u].country;
       const std::string& cv = locs[v].country;
       if (!closed && cu != cv) {
@@ -392,7 +579,8 @@ class ScenarioRun {
     }
   }
 
-  void check_triggers(int day, const std::vector<double>& people, Projection& out) {
+  void check_triggers(int day, const std::vector<double>& people,
+                      const std::vector<double>& backlog, Projection& out) {
     for (std::size_t i = 0; i < s_.triggers.size(); ++i) {
       if (fired_[i]) continue;
       const Trigger& t = s_.triggers[i];
@@ -407,10 +595,10 @@ class ScenarioRun {
           break;
         }
         case TriggerMetric::kArrivals:
-          for (std::size_t k = 0; k < c_; ++k) value += engine_.arrivals()[v * c_ + k];
+          for (std::size_t k = 0; k < c_; ++k) value += arrivals_[v * c_ + k];
           break;
         case TriggerMetric::kBacklog:
-          value = engine_.queued_total(v);
+          for (std::size_t k = 0; k < c_; ++k) value += backlog[v * c_ + k];
           break;
         case TriggerMetric::kPopulation:
           for (std::size_t k = 0; k < c_; ++k) value += people[v * c_ + k];
@@ -438,6 +626,13 @@ class ScenarioRun {
   std::vector<std::vector<std::string>> borders_;
   std::vector<double> screening_;
   std::vector<double> credit_;  // whole people: screening's fraction carried to the next day
+  std::vector<double> base_capacity_;  // shelter capacity before any outbreak's cut
+  std::vector<double> factor_;         // outbreak capacity factor in force (1 = none)
+  std::vector<std::uint8_t> suspended_;  // an outbreak suspends arrivals
+  std::vector<Outbreak> outbreaks_;
+  std::optional<detail::Reception> reception_;
+  std::vector<double> arrivals_;  // today's, locations x cohorts (transfers included)
+  double readded_ = 0.0;          // people the pathways put back into the engine
   std::vector<int> first_occupied_;
   std::map<int, std::vector<Event>> timeline_;
   std::vector<Displacement> displacements_;
@@ -452,9 +647,16 @@ Projection run_projection(const Scenario& scenario, const ProjectionOptions& opt
   // The results are allocated day by day: refuse a run whose arrays cannot fit before day 0.
   const double days = scenario.days;
   const double cells = days * static_cast<double>(scenario.network.num_locations());
+  double pathways = 0.0;  // the reception pathways' arrays
+  if (has_pathways(scenario)) {
+    const double sites = static_cast<double>(reception_sites(scenario).size());
+    const double streams = static_cast<double>(std::max<std::size_t>(1, scenario.streams.size()));
+    pathways = days * (sites * static_cast<double>(scenario.cohorts.size()) * (2.0 + 6.0 * streams) +
+                       static_cast<double>(scenario.network.num_locations()));
+  }
   const double output_bytes =
       8.0 * (3.0 * cells * static_cast<double>(scenario.cohorts.size()) + 11.0 * cells +
-             days * static_cast<double>(scenario.network.num_routes()) + 4.0 * days) +
+             days * static_cast<double>(scenario.network.num_routes()) + 7.0 * days + pathways) +
       cells;
   detail::check_memory(output_bytes, where,
                        "the projection's arrays: " + std::to_string(scenario.days) + " days x " +

@@ -466,8 +466,11 @@ def test_write_all_files(exercise_run, tmp_path):
         "date",
         "spawned",
         "at_locations",
+        "in_reception",
         "in_transit",
+        "transferring",
         "departed",
+        "returned",
     ]
     np.testing.assert_allclose(
         balance["at_locations"] + balance["in_transit"] + balance["departed"],

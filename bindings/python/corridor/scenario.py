@@ -54,6 +54,8 @@ _SECTIONS: dict[str, type] = {
     "cohorts": dict,
     "events": list,
     "triggers": list,
+    "streams": list,
+    "quarantine": list,
 }
 
 _ENGINES = ("expected", "agents")
@@ -509,6 +511,8 @@ class Scenario:
             "cohort_shares": list(core.cohort_shares),
             "events": core.events,
             "triggers": core.triggers,
+            "streams": core.streams,
+            "quarantine": core.quarantine,
             "planning": core.planning,
             "movement": core.movement,
         }
@@ -629,6 +633,11 @@ def _interactive() -> bool:
 # ---------------------------------------------------------------------------------- Projection
 
 _NEEDS = ["water_l", "taps", "toilets", "covered_m2", "site_area_m2", "kcal"]
+#: The conservation account: spawned = the sum of the others (Projection.balance).
+_ACCOUNT = ["spawned", "at_locations", "in_reception", "in_transit", "transferring", "departed",
+            "returned"]
+#: A stream's figures per site, cohort and day (Projection.streams).
+_STREAM_FIGURES = ("waiting", "in_process", "completed", "referred", "returned", "moved_on")
 _SITE_FIXED = [
     "date",
     "day",
@@ -777,23 +786,119 @@ class Projection:
 
     @property
     def balance(self) -> pd.DataFrame:
-        """The conservation account per day: spawned (so far) = at_locations + in_transit +
-        departed; ``error`` is the difference (zero up to rounding)."""
+        """The conservation account per day: ``spawned`` (displaced so far) = ``at_locations``
+        (at a location, moving under the movement rules or queueing) + ``in_reception`` (held
+        by the reception pathways at a site: quarantine, screening queue, streams) +
+        ``in_transit`` (on a route) + ``transferring`` (onward transfers under way) +
+        ``departed`` (left the region under the movement rules) + ``returned`` (left by
+        voluntary return); ``error`` is the difference (zero up to rounding). Without
+        ``[[streams]]`` or ``[[quarantine]]``, in_reception, transferring and returned are 0."""
         r = self.raw
         frame = pd.DataFrame(
             {
                 "day": np.arange(self.days, dtype=np.int64),
                 "date": self.dates,
-                "spawned": r["spawned"],
-                "at_locations": r["at_locations"],
-                "in_transit": r["in_transit"],
-                "departed": r["departed"],
+                **{column: r[column] for column in _ACCOUNT},
             }
         )
-        frame["error"] = (
-            frame["spawned"] - frame["at_locations"] - frame["in_transit"] - frame["departed"]
-        )
+        frame["error"] = frame["spawned"] - sum(frame[c] for c in _ACCOUNT[1:])
         return frame
+
+    @property
+    def has_pathways(self) -> bool:
+        """True if the scenario declares reception streams or quarantine stages."""
+        return bool(self.raw.get("streams"))
+
+    @property
+    def streams(self) -> pd.DataFrame:
+        """The reception pathways per reception site, stream, cohort and day (empty without
+        ``[[streams]]`` or ``[[quarantine]]``; docs/scenario.md, "Reception pathways").
+
+        Columns: ``date, day, site, stream, type, cohort``, then at the end of the day
+        ``waiting`` (referred, waiting for a place), ``in_process`` (in the procedure, or done
+        and waiting to leave), ``completed`` (done and staying at the site), and during the day
+        ``referred`` (screened and referred to the stream), ``returned`` (left to their origin)
+        and ``moved_on`` (released into the network at the site, or set off on an onward
+        transfer).
+        """
+        columns = ["date", "day", "site", "stream", "type", "cohort", *_STREAM_FIGURES]
+        if not self.has_pathways:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        r = self.raw
+        days = self.days
+        sites = [self.locations[int(v)] for v in r["reception_sites"]]
+        streams, types = list(r["streams"]), list(r["stream_types"])
+        shape = (days, len(sites), len(streams), len(self.cohorts))
+        day, site, stream, cohort = (a.reshape(-1) for a in np.indices(shape))
+        frame: dict[str, Any] = {
+            "date": self.dates.to_numpy()[day],
+            "day": day.astype(np.int64),
+            "site": np.asarray(sites, dtype=object)[site],
+            "stream": np.asarray(streams, dtype=object)[stream],
+            "type": np.asarray(types, dtype=object)[stream],
+            "cohort": np.asarray(self.cohorts, dtype=object)[cohort],
+        }
+        for figure in _STREAM_FIGURES:
+            frame[figure] = r[f"stream_{figure}"].reshape(-1)
+        return pd.DataFrame(frame, columns=columns)
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """The quarantine stages per reception site, cohort and day (empty without pathways):
+        ``date, day, site, cohort, waiting`` (for a quarantine place) and ``in_quarantine``."""
+        columns = ["date", "day", "site", "cohort", "waiting", "in_quarantine"]
+        if not self.has_pathways:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        r = self.raw
+        sites = [self.locations[int(v)] for v in r["reception_sites"]]
+        shape = (self.days, len(sites), len(self.cohorts))
+        day, site, cohort = (a.reshape(-1) for a in np.indices(shape))
+        return pd.DataFrame(
+            {
+                "date": self.dates.to_numpy()[day],
+                "day": day.astype(np.int64),
+                "site": np.asarray(sites, dtype=object)[site],
+                "cohort": np.asarray(self.cohorts, dtype=object)[cohort],
+                "waiting": r["quarantine_waiting"].reshape(-1),
+                "in_quarantine": r["in_quarantine"].reshape(-1),
+            },
+            columns=columns,
+        )
+
+    def stream_summary(self) -> pd.DataFrame:
+        """Per reception site and stream over the whole projection: ``referred, returned,
+        moved_on`` (totals), ``peak_waiting, peak_in_process`` and ``completed`` at the end,
+        all cohorts together, plus ``referred_<cohort>`` per cohort. Rows where nobody was
+        referred are left out."""
+        columns = ["site", "stream", "type", "referred", "peak_waiting", "peak_in_process",
+                   "completed", "returned", "moved_on"]
+        if not self.has_pathways or not self.days:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        r = self.raw
+        sites = [self.locations[int(v)] for v in r["reception_sites"]]
+        rows = []
+        for i, site in enumerate(sites):
+            for j, (stream, kind) in enumerate(zip(r["streams"], r["stream_types"])):
+                referred = r["stream_referred"][:, i, j, :]
+                if not referred.sum() > 0:
+                    continue
+                row = {
+                    "site": site,
+                    "stream": stream,
+                    "type": kind,
+                    "referred": referred.sum(),
+                    "peak_waiting": r["stream_waiting"][:, i, j, :].sum(axis=1).max(),
+                    "peak_in_process": r["stream_in_process"][:, i, j, :].sum(axis=1).max(),
+                    "completed": r["stream_completed"][-1, i, j, :].sum(),
+                    "returned": r["stream_returned"][:, i, j, :].sum(),
+                    "moved_on": r["stream_moved_on"][:, i, j, :].sum(),
+                }
+                for c, cohort in enumerate(self.cohorts):
+                    row[f"referred_{cohort}"] = referred[:, c].sum()
+                rows.append(row)
+        if not rows:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return pd.DataFrame(rows)
 
     @property
     def triggers(self) -> pd.DataFrame:
@@ -845,6 +950,11 @@ class Projection:
             parts.append(f"screening {event['screening_per_day']:,.0f}/day")
         if event["type"] == "displacement":
             parts.append(f"{event['people']:,.0f} people over {event['over_days']} days")
+        if event["type"] == "outbreak":
+            if event.get("suspend_arrivals"):
+                parts.append("arrivals suspended")
+            if event.get("capacity_factor") is not None:
+                parts.append(f"capacities x {event['capacity_factor']:g}")
         return " ".join(parts)
 
     def to_xarray(self):
@@ -869,14 +979,25 @@ class Projection:
             "open": (dl, r["open"].astype(bool)),
             **{need: (dl, r[need]) for need in _NEEDS},
             "route_flow": (("day", "route"), r["route_flow"]),
-            "spawned": ("day", r["spawned"]),
-            "at_locations": ("day", r["at_locations"]),
-            "in_transit": ("day", r["in_transit"]),
-            "departed": ("day", r["departed"]),
+            **{column: ("day", r[column]) for column in _ACCOUNT},
         }
+        coords: dict[str, Any] = {}
+        if self.has_pathways:
+            dsc = ("day", "site", "stream", "cohort")
+            for figure in _STREAM_FIGURES:
+                data_vars[f"stream_{figure}"] = (dsc, r[f"stream_{figure}"])
+            data_vars["quarantine_waiting"] = (("day", "site", "cohort"), r["quarantine_waiting"])
+            data_vars["in_quarantine"] = (("day", "site", "cohort"), r["in_quarantine"])
+            data_vars["returned_to"] = (dl, r["returned_to"])
+            coords["site"] = np.asarray(
+                [self.locations[int(v)] for v in r["reception_sites"]], dtype=object
+            )
+            coords["stream"] = np.asarray(list(r["streams"]), dtype=object)
+            coords["stream_type"] = ("stream", np.asarray(list(r["stream_types"]), dtype=object))
         return xr.Dataset(
             data_vars,
             coords={
+                **coords,
                 "day": np.arange(self.days),
                 "date": ("day", self.dates),
                 "location": loc["name"].to_numpy(dtype=object),
@@ -1063,7 +1184,9 @@ class Projection:
         totals, and the time-enabled ``site_daily`` and ``route_daily``, one feature per site
         or route per day with DateTime fields ``start_time`` and ``end_time`` (UTC, the day
         from 00:00 to 23:59:59.999) for QGIS's temporal controller), ``site_daily.csv``,
-        ``balance.csv``, ``summary.md`` and ``busiest_sites.png``.
+        ``balance.csv``, ``summary.md`` and ``busiest_sites.png``; with reception pathways
+        also ``streams.csv`` (``Projection.streams``), ``quarantine.csv`` and a time-enabled
+        ``site_streams`` layer (one point per reception site, stream and day, cohorts summed).
 
         Everything is written into a temporary sibling folder that then takes ``outdir``'s
         place, so a failure leaves the previous output as it was.
@@ -1073,13 +1196,24 @@ class Projection:
         list of pathlib.Path
             The files written, inside ``outdir``.
         """
-        return _write_folder(outdir, "projection", lambda tmp: [
-            self._write_gpkg(tmp / "projection.gpkg"),
-            self._write_site_daily_csv(tmp / "site_daily.csv"),
-            self._write_balance_csv(tmp / "balance.csv"),
-            self._write_summary_md(tmp / "summary.md"),
-            self._write_png(tmp / "busiest_sites.png"),
-        ])
+        def files(tmp: Path) -> list[str]:
+            names = [
+                self._write_gpkg(tmp / "projection.gpkg"),
+                self._write_site_daily_csv(tmp / "site_daily.csv"),
+                self._write_balance_csv(tmp / "balance.csv"),
+                self._write_summary_md(tmp / "summary.md"),
+                self._write_png(tmp / "busiest_sites.png"),
+            ]
+            if self.has_pathways:
+                for name, frame in (("streams.csv", self.streams),
+                                    ("quarantine.csv", self.quarantine)):
+                    frame = frame.copy()
+                    frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+                    frame.round(3).to_csv(tmp / name, index=False)
+                    names.append(name)
+            return names
+
+        return _write_folder(outdir, "projection", files)
 
     def site_daily(self) -> pd.DataFrame:
         """The ``site_daily.csv`` table: ``date, day, site``, the cohorts, ``arrivals,
@@ -1112,8 +1246,7 @@ class Projection:
     def _write_balance_csv(self, path: Path) -> str:
         b = self.balance
         b["date"] = b["date"].dt.strftime("%Y-%m-%d")  # before rounding: round() skips dates
-        columns = ["day", "date", "spawned", "at_locations", "in_transit", "departed"]
-        b[columns].round(6).to_csv(path, index=False)
+        b[["day", "date", *_ACCOUNT]].round(6).to_csv(path, index=False)
         return path.name
 
     def _layers(self) -> dict[str, Any]:
@@ -1194,12 +1327,31 @@ class Projection:
         rd["date"] = rd["date"].dt.strftime("%Y-%m-%d")
         lines = np.asarray(routes.geometry.to_numpy(), dtype=object)
         route_daily = gpd.GeoDataFrame(rd, geometry=np.tile(lines, self.days), crs="EPSG:4326")
-        return {
+        layers = {
             "locations": locations,
             "routes": routes,
             "site_daily": site_daily,
             "route_daily": route_daily,
         }
+        if self.has_pathways:
+            layers["site_streams"] = self._site_streams_layer()
+        return layers
+
+    def _site_streams_layer(self):
+        """One point per reception site, stream and day (cohorts summed), time-enabled."""
+        gpd = _geopandas()
+        st = self.streams
+        frame = st.groupby(["date", "day", "site", "stream", "type"], sort=False, as_index=False)[
+            list(_STREAM_FIGURES)
+        ].sum()
+        start, end = _day_span(frame["date"])
+        frame.insert(0, "start_time", start)
+        frame.insert(1, "end_time", end)
+        frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+        points = self.network._location_geometry()
+        ids = {name: i for i, name in enumerate(self.locations)}
+        geometry = [points[ids[name]] for name in frame["site"]]
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
     def _write_gpkg(self, path: Path) -> str:
         for i, (layer, frame) in enumerate(self._layers().items()):
@@ -1241,10 +1393,18 @@ class Projection:
         ]
         b = self.balance
         if self.days:
+            last = b.iloc[-1]
             lines.append(
-                f"- People displaced: {b['spawned'].iloc[-1]:,.0f}; at the end, "
-                f"{b['at_locations'].iloc[-1]:,.0f} at locations, {b['in_transit'].iloc[-1]:,.0f} "
-                f"on the move, {b['departed'].iloc[-1]:,.0f} left the region"
+                f"- People displaced: {last['spawned']:,.0f}; at the end, "
+                f"{last['at_locations']:,.0f} at locations, {last['in_transit']:,.0f} "
+                f"on the move, {last['departed']:,.0f} left the region"
+                + (
+                    f", {last['in_reception']:,.0f} in reception (quarantine, screening, "
+                    f"streams), {last['transferring']:,.0f} being transferred, "
+                    f"{last['returned']:,.0f} returned"
+                    if self.has_pathways
+                    else ""
+                )
             )
         lines.append("")
 
@@ -1305,6 +1465,25 @@ class Projection:
         if summary.empty:
             lines.append("| (nobody moved) |" + " |" * (len(header) - 1))
         lines.append("")
+
+        if self.has_pathways:
+            lines += ["## Reception pathways", ""]
+            ss = self.stream_summary()
+            if ss.empty:
+                lines.append("Nobody was screened and referred to a stream.")
+            else:
+                lines.append(
+                    "| site | stream | referred | peak waiting | peak in process | "
+                    "completed (staying) | returned | moved on |"
+                )
+                lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
+                for row in ss.itertuples(index=False):
+                    lines.append(
+                        f"| {_md(row.site)} | {_md(row.stream)} | {_num(row.referred)} | "
+                        f"{_num(row.peak_waiting)} | {_num(row.peak_in_process)} | "
+                        f"{_num(row.completed)} | {_num(row.returned)} | {_num(row.moved_on)} |"
+                    )
+            lines.append("")
 
         lines += ["## Triggers fired", ""]
         fired = self.triggers

@@ -528,6 +528,75 @@ def _needs_section(v: _Day) -> str:
     )
 
 
+def _pathways_section(v: _Day) -> str:
+    """Reception pathways on the day (only for scenarios with streams or quarantine): per site
+    and stream, the people waiting and in process at the end of the day, those referred,
+    returned and moved on that day and so far, and the quarantine stage."""
+    p = v.p
+    if not p.has_pathways:
+        return ""
+    r = p.raw
+    d = v.day
+    sites = [int(j) for j in r["reception_sites"]]
+    streams = list(r["streams"])
+    header = [
+        ("Site and stream", "name"),
+        ("Waiting", "num"),
+        ("In process", "num"),
+        ("Staying (done)", "num"),
+        ("Referred today", "num"),
+        ("Referred so far", "num"),
+        ("Returned so far", "num"),
+        ("Moved on so far", "num"),
+    ]
+    rows = []
+    for i, j in enumerate(sites):
+        quarantine = r["in_quarantine"][d, i].sum() + r["quarantine_waiting"][d, i].sum()
+        referred = r["stream_referred"][: d + 1, i].sum(axis=(0, 2))
+        if not referred.sum() >= _NOBODY and not quarantine >= _NOBODY:
+            continue
+        note = ""
+        if quarantine >= _NOBODY:
+            note = (
+                f" <span class=\"muted\">(quarantine: {_people(r['in_quarantine'][d, i].sum())} "
+                f"in, {_people(r['quarantine_waiting'][d, i].sum())} waiting for a place; "
+                f"backlog {_people(v.backlog[d, j])})</span>"
+            )
+        rows.append(("group", [f"<strong>{_e(v.names[j])}</strong>{note}"] + [""] * 7))
+        for k, name in enumerate(streams):
+            if not referred[k] >= _NOBODY:
+                continue
+            rows.append(
+                (
+                    "",
+                    [
+                        f"&nbsp;&nbsp;{_e(name)}",
+                        _people(r["stream_waiting"][d, i, k].sum()),
+                        _people(r["stream_in_process"][d, i, k].sum()),
+                        _people(r["stream_completed"][d, i, k].sum()),
+                        _people(r["stream_referred"][d, i, k].sum()),
+                        _people(referred[k]),
+                        _people(r["stream_returned"][: d + 1, i, k].sum()),
+                        _people(r["stream_moved_on"][: d + 1, i, k].sum()),
+                    ],
+                )
+            )
+    b = p.balance.iloc[d]
+    body = (
+        _table(f"Reception pathways on day {d}", header, rows, table_id="pathways")
+        if rows
+        else "<p>Nobody has been screened and referred yet.</p>"
+    )
+    return (
+        '<section aria-labelledby="h-pathways"><h2 id="h-pathways">Reception pathways</h2>'
+        + body
+        + f'<p class="note">In reception at the sites: {_people(b["in_reception"])}; '
+        f'being transferred: {_people(b["transferring"])}; returned so far: '
+        f'{_people(b["returned"])}. "Moved on" counts people released into the network at the '
+        "site and those set off on an onward transfer.</p></section>"
+    )
+
+
 def _fired(v: _Day) -> pd.DataFrame:
     fired = v.p.triggers
     return fired[fired["day"] <= v.day]
@@ -1125,6 +1194,7 @@ def sitrep_html(
             _changes_section(v, entries),
             _sites_section(v),
             _needs_section(v),
+            _pathways_section(v),
             _triggers_section(v),
             _timeline_section(v, entries),
             _figures_section(v),

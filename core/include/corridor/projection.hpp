@@ -11,6 +11,14 @@
 //   site's attraction falls as it fills (capacity_buffer) and a full camp is no longer chosen as
 //   a destination; people already on their way still arrive, so occupancy can pass 1.
 // - A site named by an open_site event or trigger is closed (no route in or out) until it opens.
+// - Reception pathways (when the scenario declares [[streams]] or [[quarantine]]): held
+//   arrivals first wait for and spend their days in quarantine where a site has a stage, then
+//   queue for screening; the screened are referred to the streams by per-cohort shares and
+//   wait for a place, are in process for the stream's days, and then are released at the site,
+//   stay there, return (leave the network to their origin, up to the daily return capacity) or
+//   are transferred to named destinations. People held in the pathways fill the site's shelter.
+// - An outbreak at a site suspends arrivals (routes into it closed) and/or cuts its limited
+//   capacities (shelter, quarantine, screening, streams) by a factor until its until_day.
 //
 // Engines: "expected" (expected numbers of people, fractions, deterministic) and "agents"
 // (whole people as agents, one random run per seed). With agents, a displacement's daily people
@@ -66,7 +74,8 @@ struct SiteNeeds {
 /// Needs of `people` at a site; `first_phase` picks the first-phase toilet ratio.
 SiteNeeds site_needs(double people, bool first_phase, const Planning& planning);
 
-/// A projection's results. Arrays are row-major; "L" = locations, "C" = cohorts, "R" = routes.
+/// A projection's results. Arrays are row-major; "L" = locations, "C" = cohorts, "R" = routes
+/// (route_flow), reception sites (the pathways' arrays).
 /// People are expected numbers (fractions) from the expected engine, whole numbers from agents.
 struct Projection {
   int days = 0;                         ///< days projected (fewer if stopped early)
@@ -83,9 +92,30 @@ struct Projection {
   std::vector<double> route_flow;       ///< days x R, people setting off along the route (both ways)
   /// days x L needs (Planning), of the end-of-day population.
   std::vector<double> water_l, taps, toilets, covered_m2, site_area_m2, kcal;
-  /// Conservation account per day: spawned (cumulative) = at_locations + in_transit + departed.
-  std::vector<double> spawned, at_locations, in_transit, departed;
+  /// Conservation account per day: spawned (cumulative, by displacements) = at_locations (in
+  /// the engine at a location) + in_reception (held by the reception pathways at a site:
+  /// quarantine, screening queue, streams) + in_transit (on a route) + transferring (onward
+  /// transfers under way) + departed (left by the movement rules) + returned (cumulative, left
+  /// by voluntary return). Without pathways in_reception, transferring and returned are 0.
+  std::vector<double> spawned, at_locations, in_reception, in_transit, transferring, departed,
+      returned;
   std::vector<FiredTrigger> fired;
+
+  // Reception pathways: filled only when the scenario declares streams or quarantine stages
+  // (then `backlog` is the queue for screening after any quarantine). "R" = reception_sites,
+  // "S" = streams (a single "release" stream when only quarantine stages are declared).
+  std::vector<LocationId> reception_sites;  ///< R sites that can hold arrivals, in id order
+  std::vector<std::string> streams;         ///< S names
+  std::vector<std::string> stream_types;    ///< S types as in the file, e.g. "protection"
+  std::vector<double> quarantine_waiting;   ///< days x R x C, waiting for a quarantine place
+  std::vector<double> in_quarantine;        ///< days x R x C
+  /// days x R x S x C at the end of the day: waiting for a place in the stream, in process
+  /// (done but waiting to leave included), completed (stayed at the site when done).
+  std::vector<double> stream_waiting, stream_in_process, stream_completed;
+  /// days x R x S x C during the day: referred to the stream, returned (left to the origin),
+  /// moved on (released into the network at the site, or set off on an onward transfer).
+  std::vector<double> stream_referred, stream_returned, stream_moved_on;
+  std::vector<double> returned_to;          ///< days x L, people returned to each origin
 };
 
 /// Runs a scenario on the engine options.engine names (Scenario::engine is not consulted: the
