@@ -113,11 +113,12 @@ def project(locations, routes, doc, engine="expected", threads=None) -> corridor
     return corridor.Scenario(doc, network=net).run(engine=engine, progress=False, threads=threads)
 
 
+ACCOUNT = ["at_locations", "in_reception", "in_transit", "transferring", "departed", "returned"]
+
+
 def assert_conserved(balance: pd.DataFrame, exact: bool) -> None:
     scale = np.maximum(1.0, balance["spawned"].to_numpy(float))
-    error = np.abs(
-        balance["spawned"] - balance["at_locations"] - balance["in_transit"] - balance["departed"]
-    ).to_numpy(float)
+    error = np.abs(balance["spawned"] - balance[ACCOUNT].sum(axis=1)).to_numpy(float)
     if exact:
         assert (error == 0).all(), balance[error != 0]
     else:
@@ -127,6 +128,77 @@ def assert_conserved(balance: pd.DataFrame, exact: bool) -> None:
 def per_name(p: corridor.Projection) -> dict[str, np.ndarray]:
     """People per location name: days x cohorts."""
     return {name: p.raw["population"][:, i, :] for i, name in enumerate(p.locations)}
+
+
+@st.composite
+def pathway_cases(draw):
+    """A random case with reception pathways: streams of every kind with random shares, places,
+    days and daily limits, perhaps quarantine stages and outbreaks."""
+    locations, routes, doc = draw(cases())
+    names = list(locations["name"])
+    n = len(names)
+    kinds = draw(st.lists(st.sampled_from(["procedure", "return", "onward", "release"]),
+                          min_size=1, max_size=4))
+    raw = [draw(st.floats(0.0, 1.0)) for _ in kinds]
+    raw[0] += 1e-3  # never all zero
+    shares = [x / sum(raw) for x in raw]
+    shares[-1] = 1.0 - sum(shares[:-1])
+    streams = []
+    for i, (kind, share) in enumerate(zip(kinds, shares)):
+        stream = {"type": kind, "name": f"s{i}", "shares": max(0.0, min(1.0, share)),
+                  "duration_days": draw(st.integers(0, 6))}
+        if draw(st.booleans()):
+            stream["capacity"] = draw(st.integers(1, 300))
+        if kind == "procedure":
+            stream["stay"] = draw(st.booleans())
+        if kind == "return":
+            stream["origin"] = names[draw(st.integers(0, n - 1))]
+        if kind == "onward":
+            stream["destinations"] = sorted({names[draw(st.integers(0, n - 1))] for _ in range(2)})
+            stream["travel_days"] = draw(st.integers(1, 4))
+        if kind in ("return", "onward") and draw(st.booleans()):
+            stream["per_day"] = draw(st.integers(0, 80))
+        streams.append(stream)
+    doc["streams"] = streams
+    if draw(st.booleans()):
+        doc["quarantine"] = [{"locations": [names[draw(st.integers(0, n - 1))]],
+                              "days": draw(st.integers(1, 5)),
+                              "capacity": draw(st.integers(0, 500))}]
+    if draw(st.booleans()):
+        outbreak = {"type": "outbreak", "day": draw(st.integers(0, doc["days"] - 1)),
+                    "location": names[draw(st.integers(0, n - 1))],
+                    "capacity_factor": draw(st.floats(0.0, 1.0)),
+                    "suspend_arrivals": draw(st.booleans())}
+        if draw(st.booleans()):
+            outbreak["until_day"] = draw(st.integers(outbreak["day"] + 1, doc["days"] + 3))
+        doc["events"].append(outbreak)
+    return locations, routes, doc
+
+
+# ---------------------------------------------------------------------------------- conservation
+@PROPERTY
+@given(pathway_cases())
+@pytest.mark.parametrize("engine", ["expected", "agents"])
+def test_reception_pathways_conserve_people_every_day(engine, case):
+    locations, routes, doc = case
+    p = project(locations, routes, doc, engine=engine)
+    assert_conserved(p.balance, exact=engine == "agents")
+    r = p.raw
+    assert (r["population"] >= 0).all()
+    for key in ("stream_waiting", "stream_in_process", "stream_referred", "in_quarantine"):
+        assert (r[key] >= -1e-9).all(), key
+    # Everyone at a place, in the engine or held by the pathways, is in `population`.
+    np.testing.assert_allclose(r["population"].sum(axis=(1, 2)),
+                               r["at_locations"] + r["in_reception"], rtol=1e-9, atol=1e-6)
+    # A procedure never has more in process than its places (returns and onward streams also
+    # count, as in process, those done and waiting for a departure).
+    for i, stream in enumerate(doc["streams"]):
+        if "capacity" in stream and stream["type"] in ("procedure", "release"):
+            held = r["stream_in_process"][:, :, i, :].sum(axis=2)
+            assert (held <= stream["capacity"] + 1e-6).all()
+    if engine == "agents":
+        for key in ("stream_referred", "stream_returned", "stream_moved_on"):
+            assert (r[key] == np.round(r[key])).all(), key
 
 
 # ---------------------------------------------------------------------------------- conservation
