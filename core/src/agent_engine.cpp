@@ -350,14 +350,7 @@ void AgentEngine::compute_weights() {
     route_[a] = kNone;
     return Step::kStay;
   }
-  const std::uint32_t next = arcs_[paths_.hop_arc[paths_.hop_first[p] + cursor_[a]]].target;
-  std::uint32_t arc = kNone;
-  for (std::uint32_t x = offsets_[here]; x < offsets_[here + 1]; ++x) {
-    if (arcs_[x].target == next && !arc_closed_[x]) {
-      arc = x;
-      break;
-    }
-  }
+  const std::uint32_t arc = hop_arc(here, paths_.hop_arc[paths_.hop_first[p] + cursor_[a]], kNone);
   if (arc == kNone) {  // the link has vanished
     route_[a] = kNone;
     return Step::kStay;

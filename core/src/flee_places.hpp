@@ -32,6 +32,25 @@ class FleePlaces {
   /// reception pathways hold them): counted with the engine's own in the capacity multipliers.
   void set_extra(std::uint32_t v, double people) { extra_[v] = people; }
 
+  /// The arc a planned hop takes: the path's own arc while it is open, otherwise the shortest
+  /// open arc from the same place to the same next place (ties: the lower route id), or
+  /// `none` if every such link is closed. Flee looks the link up by its end, taking the first of
+  /// parallel links in input order; the path's own arc keeps the result independent of the
+  /// order of the routes in the input, and equal to Flee's where places have one link each.
+  std::uint32_t hop_arc(std::uint32_t here, std::uint32_t planned, std::uint32_t none) const {
+    if (!arc_closed_[planned]) return planned;
+    const std::uint32_t target = arcs_[planned].target;
+    std::uint32_t best = none;
+    for (std::uint32_t x = offsets_[here]; x < offsets_[here + 1]; ++x) {
+      if (arcs_[x].target != target || arc_closed_[x]) continue;
+      if (best == none || arcs_[x].distance_km < arcs_[best].distance_km ||
+          (arcs_[x].distance_km == arcs_[best].distance_km && arcs_[x].route < arcs_[best].route)) {
+        best = x;
+      }
+    }
+    return best;
+  }
+
   std::size_t num_arcs() const { return arcs_.size(); }
   std::uint32_t arc_tail(std::uint32_t a) const { return arc_tail_[a]; }
   std::uint32_t arc_head(std::uint32_t a) const { return arcs_[a].target; }

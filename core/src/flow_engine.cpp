@@ -354,14 +354,8 @@ void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& ne
     end_day(p, a, scale, here, p.moved);
     return;
   }
-  const std::uint32_t target = arcs_[paths_.hop_arc[paths_.hop_first[p.path] + p.cursor]].target;
-  std::uint32_t arc = kNoPath;
-  for (std::uint32_t x = offsets_[here]; x < offsets_[here + 1]; ++x) {
-    if (arcs_[x].target == target && !arc_closed_[x]) {
-      arc = x;
-      break;
-    }
-  }
+  const std::uint32_t arc =
+      hop_arc(here, paths_.hop_arc[paths_.hop_first[p.path] + p.cursor], kNoPath);
   if (arc == kNoPath) {  // the link has vanished
     p.path = kNoPath;
     end_day(p, a, scale, here, p.moved);
@@ -542,11 +536,9 @@ void FlowEngine::resolve_parked(Packets& parked, Packets& next) {
   if (parked.items.empty()) return;
   std::vector<double> demand(route_capacity_.size(), 0.0);
   auto route_of = [&](const Packet& p) {
-    std::uint32_t target = arcs_[paths_.hop_arc[paths_.hop_first[p.path] + p.cursor]].target;
-    for (std::uint32_t x = offsets_[p.where]; x < offsets_[p.where + 1]; ++x) {
-      if (arcs_[x].target == target && !arc_closed_[x]) return arcs_[x].route;
-    }
-    return arcs_[paths_.hop_arc[paths_.hop_first[p.path] + p.cursor]].route;
+    const std::uint32_t planned = paths_.hop_arc[paths_.hop_first[p.path] + p.cursor];
+    const std::uint32_t arc = hop_arc(p.where, planned, kNoPath);
+    return arcs_[arc == kNoPath ? planned : arc].route;
   };
   for (const Packet& p : parked.items) {
     const double* a = parked.of(p);
