@@ -1,8 +1,13 @@
 // libFuzzer target: scenario TOML text (geo::parse_scenario) against a fixed small network, the
-// way the Python package passes its Network. A parsed scenario must pass validate().
+// way the Python package passes its Network. A parsed scenario must pass validate(); a small
+// one (<= 60 days, <= 20,000 people) is then projected on the expected engine, and a tiny one
+// (<= 2,000 people) on the agents too: the driver's rules (closures, triggers, reception
+// pathways, outbreaks) and its daily conservation check (a std::logic_error, so a crash here)
+// run on whatever the reader accepts.
 #include "corridor/error.hpp"
 #include "corridor/geo/scenario.hpp"
 #include "corridor/network.hpp"
+#include "corridor/projection.hpp"
 #include "corridor/scenario.hpp"
 #include "fuzz_common.hpp"
 
@@ -62,6 +67,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const corridor::Scenario s =
         corridor::geo::parse_scenario(corridor::fuzz::as_text(data, size), source());
     corridor::validate(s);
+    double people = 0.0;
+    for (const corridor::Event& e : s.events) {
+      if (e.type == corridor::EventType::kDisplacement) people += e.people;
+    }
+    for (const corridor::Trigger& t : s.triggers) {
+      if (t.then.type == corridor::EventType::kDisplacement) people += t.then.people;
+    }
+    if (s.days <= 60 && people <= 20000.0) {
+      corridor::ProjectionOptions options;
+      options.threads = 1;
+      (void)corridor::run_projection(s, options);
+      if (people <= 2000.0) {
+        options.engine = "agents";
+        (void)corridor::run_projection(s, options);
+      }
+    }
   } catch (const corridor::Error&) {
   }
   return 0;

@@ -188,6 +188,15 @@ def main() -> int:
                      ("Elsmoor", "Echo"), ("Ternadia", "Transitia"), ("Orvalia", "Haven")):
         text = text.replace(old, new)
     write(out, "fuzz_scenario_toml", text)
+    # The reception-pathways scenario, mapped the same way, with its streams kept.
+    text = (exercise / "pathways.toml").read_text()
+    text = text.replace('[network]\nlocations = "locations.csv"\nroutes = "routes.csv"\n', "")
+    for old, new in (("Qarvel", "Alpha"), ("Idrassa Reception Centre", "Echo"),
+                     ("Anselm Reception Centre", "Echo"), ("Kastwell Reception Centre", "Delta"),
+                     ("Tamsel Plain Camp", "Delta"), ("Sedra Plain Camp", "Charlie"),
+                     ("people = 120000", "people = 1500"), ("days = 120", "days = 40")):
+        text = text.replace(old, new)
+    write(out, "fuzz_scenario_toml", text)
     for geojson in sorted((ROOT / "tests" / "data" / "geo").glob("*.geojson")):
         write(out, "fuzz_ogr_geojson", cut(geojson.read_text()))
     for points, lines in [geojson_from_csv(tiny / "locations.csv", tiny / "routes.csv")]:
