@@ -60,16 +60,18 @@ py::object optional_number(double value) {
   return py::float_(value);
 }
 
+/// A location's name, or "#id" for an id outside the network (a scenario built in code).
+std::string location_name(LocationId id, const Network& net) {
+  return id < net.num_locations() ? net.location(id).name : "#" + std::to_string(id);
+}
+
 py::dict event_dict(const Event& e, const Network& net) {
   py::dict d;
   d["type"] = std::string(to_string(e.type));
   d["day"] = e.day;
   d["until_day"] = e.until_day < 0 ? py::object(py::none()) : py::object(py::int_(e.until_day));
   py::list locations;
-  for (LocationId id : e.locations) {
-    locations.append(id < net.num_locations() ? py::str(net.location(id).name)
-                                              : py::str("#" + std::to_string(id)));
-  }
+  for (LocationId id : e.locations) locations.append(location_name(id, net));
   d["locations"] = locations;
   d["routes"] = e.routes;
   d["countries"] = e.countries;
@@ -83,10 +85,6 @@ py::dict event_dict(const Event& e, const Network& net) {
   d["note"] = e.note;
   d["where"] = e.where;
   return d;
-}
-
-std::string location_name(LocationId id, const Network& net) {
-  return id < net.num_locations() ? net.location(id).name : "#" + std::to_string(id);
 }
 
 py::dict stream_dict(const Stream& st, const Network& net) {
@@ -124,8 +122,7 @@ py::dict quarantine_dict(const Quarantine& q, const Network& net) {
 
 py::dict trigger_dict(const Trigger& t, const Network& net) {
   py::dict d;
-  d["location"] = t.location < net.num_locations() ? net.location(t.location).name
-                                                   : "#" + std::to_string(t.location);
+  d["location"] = location_name(t.location, net);
   d["metric"] = std::string(to_string(t.metric));
   d["threshold"] = t.threshold;
   d["above"] = t.above;

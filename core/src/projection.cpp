@@ -126,29 +126,8 @@ double scaled(double capacity, double factor) {
 // A displacement's whole people per cohort: people rounded, shared out by the shares with the
 // largest-remainder method (so the cohorts add up to the rounded total).
 std::vector<std::uint64_t> whole_cohorts(double people, const std::vector<double>& shares) {
-  const auto total = static_cast<std::uint64_t>(std::llround(people));
-  const double sum = std::accumulate(shares.begin(), shares.end(), 0.0);
-  std::vector<std::uint64_t> out(shares.size(), 0);
-  std::vector<double> rest(shares.size(), 0.0);
-  std::uint64_t given = 0;
-  for (std::size_t k = 0; k < shares.size(); ++k) {
-    const double quota = sum > 0.0 ? static_cast<double>(total) * shares[k] / sum : 0.0;
-    out[k] = static_cast<std::uint64_t>(std::floor(quota));
-    rest[k] = quota - std::floor(quota);
-    given += out[k];
-  }
-  std::vector<std::size_t> order(shares.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t x, std::size_t y) { return rest[x] > rest[y]; });
-  for (std::size_t i = 0; given < total && i < order.size(); ++i, ++given) ++out[order[i]];
-  for (std::size_t i = order.size(); given > total && i-- > 0;) {  // rounding past the total
-    if (out[order[i]] > 0) {
-      --out[order[i]];
-      --given;
-    }
-  }
-  return out;
+  const std::vector<double> parts = detail::largest_remainders(std::round(people), shares);
+  return {parts.begin(), parts.end()};
 }
 
 template <class Engine>

@@ -62,6 +62,12 @@ inline std::vector<double> largest_remainders(double total, const std::vector<do
       given += 1.0;
     }
   }
+  for (std::size_t i = order.size(); given > total && i-- > 0;) {  // rounding past the total
+    if (out[order[i]] > 0.0) {
+      out[order[i]] -= 1.0;
+      given -= 1.0;
+    }
+  }
   return out;
 }
 
