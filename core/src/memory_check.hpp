@@ -54,13 +54,14 @@ inline std::string format_bytes(double bytes) {
 
 /// Throws InputError("<what>: needs about N GB (<detail>), more than the M GB of <source>")
 /// when `need_bytes` exceeds the limit.
-inline void check_memory(double need_bytes, const std::string& what, const std::string& detail) {
+inline void check_memory(double need_bytes, const std::string& what, const std::string& detail,
+                         const std::string& advice = "shorten the run or split the network") {
   std::string source;
   const double limit = memory_limit_bytes(source);
   if (!(need_bytes > limit)) return;
   throw InputError(what + ": needs about " + format_bytes(need_bytes) + " (" + detail +
                    "), more than the " + format_bytes(limit) + " of " + source +
-                   "; shorten the run or split the network");
+                   "; " + advice);
 }
 
 }  // namespace corridor::detail

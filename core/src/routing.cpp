@@ -50,6 +50,7 @@
 #include <thread>
 
 #include "corridor/error.hpp"
+#include "memory_check.hpp"
 
 namespace corridor {
 namespace {
@@ -793,6 +794,13 @@ std::vector<double> cost_matrix(const Network& network, std::span<const Location
   const std::size_t n = network.num_locations();
   const bool all_targets = targets.empty();
   const std::size_t columns = all_targets ? n : targets.size();
+  // The matrix is allocated whole: refuse one that cannot fit before trying.
+  detail::check_memory(8.0 * static_cast<double>(sources.size()) * static_cast<double>(columns),
+                       "cost_matrix",
+                       std::to_string(sources.size()) + " sources x " + std::to_string(columns) +
+                           " targets x 8 bytes",
+                       "ask for fewer sources or targets, or compute the matrix in blocks of "
+                       "sources");
   std::vector<double> result(sources.size() * columns, kInf);
   if (sources.empty() || columns == 0) return result;
 

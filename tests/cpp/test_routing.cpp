@@ -712,3 +712,22 @@ TEST_CASE("long one-to-one searches agree with the tree", "[routing]") {
     }
   }
 }
+
+TEST_CASE("cost_matrix: a matrix too large for the memory limit fails before allocating",
+          "[routing][properties]") {
+  const Network net = make_network({"A", "B", "C", "D"}, {{"A", "B", 2}, {"C", "D", 3}});
+  const std::vector<LocationId> sources{0, 1, 2, 3};
+  ::setenv("CORRIDOR_MEMORY_LIMIT_BYTES", "100", 1);  // 4 x 4 x 8 = 128 bytes
+  std::string message;
+  try {
+    (void)cost_matrix(net, sources, {});
+  } catch (const InputError& e) {
+    message = e.what();
+  }
+  ::unsetenv("CORRIDOR_MEMORY_LIMIT_BYTES");
+  CHECK_THAT(message, corridor::test::contains("cost_matrix: needs about") &&
+                          corridor::test::contains("4 sources x 4 targets x 8 bytes") &&
+                          corridor::test::contains("CORRIDOR_MEMORY_LIMIT_BYTES") &&
+                          corridor::test::contains("ask for fewer sources or targets"));
+  CHECK(cost_matrix(net, sources, {}).size() == 16);
+}
