@@ -1,14 +1,32 @@
 // corridor — IPF and flows from stocks (see flows.hpp for the design notes).
+//
+// Design notes on the IPF passes: the fit is kept in factor form (Sinkhorn), fitted =
+// diag(a) seed diag(b), so the seed is only read, and the table is written once, at the end.
+// The seed is read as "lines", the contiguous columns of the matrix as Eigen stores it: the
+// columns of a column-major seed, the rows of a row-major (numpy) one read as its transpose.
+// One pass over the lines does a whole half-step and the matrix-vector product of the next:
+// for each line l, dot(l) = line_l . x, f(l) = t(l) / dot(l), and acc += f(l) line_l, the line
+// still in cache for the second use. A column-major seed thus costs one read per sweep (column
+// step, then the row sums for the check and the next row step); a row-major one too (row step
+// with the row sums of the last check, then column sums), plus one pass at the end for the
+// last check.
+// Threads: the lines are cut into blocks by the seed's shape alone; each block sums into its
+// own partial, and the partials are added in block order, so the result is bit-identical
+// whatever the number of threads (and which thread takes which block).
 #include "corridor/flows.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <limits>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "corridor/error.hpp"
 #include "flows_checks.hpp"
+#include "worker_pool.hpp"
 
 namespace corridor {
 
@@ -16,21 +34,234 @@ using namespace flows_detail;
 
 namespace {
 
+/// A pass cuts the lines into at most kMaxBlocks blocks of at least kMinBlockLines lines.
+constexpr Eigen::Index kMaxBlocks = 16;
+constexpr Eigen::Index kMinBlockLines = 64;
+/// Seeds with fewer values than this are read by the calling thread alone.
+constexpr Eigen::Index kMinParallelValues = Eigen::Index{1} << 18;
+/// Lines whose updates of a block's partial sum are made in one sweep over it (in line order:
+/// the same sums as one line at a time, with an eighth of the traffic).
+constexpr int kGroup = 8;
+/// Interleaved partial sums of a dot product: the compiler keeps them in vector registers
+/// without reordering any addition, so the sums are the same whatever the vector width.
+constexpr int kLanes = 8;
+
+/// line . x (x = nullptr: the sum of the line) over len values, and the smallest value if
+/// `low` is not null; in a fixed order.
+inline double line_dot(const double* line, const double* x, Eigen::Index len,
+                       double* low = nullptr) {
+  double lane[kLanes] = {};
+  double least[kLanes];
+  std::fill(least, least + kLanes, std::numeric_limits<double>::infinity());
+  Eigen::Index k = 0;
+  if (x != nullptr) {
+    for (; k + kLanes <= len; k += kLanes)
+      for (int q = 0; q < kLanes; ++q) lane[q] += line[k + q] * x[k + q];
+  } else {
+    for (; k + kLanes <= len; k += kLanes)
+      for (int q = 0; q < kLanes; ++q) {
+        const double v = line[k + q];
+        lane[q] += v;
+        least[q] = v < least[q] ? v : least[q];
+      }
+  }
+  double sum =
+      ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  double m = *std::min_element(least, least + kLanes);
+  for (; k < len; ++k) {
+    const double v = line[k];
+    sum += x != nullptr ? v * x[k] : v;
+    m = v < m ? v : m;
+  }
+  if (low != nullptr) *low = m;
+  return sum;
+}
+
+/// acc += f[0] lines[0] + ... + f[kGroup - 1] lines[kGroup - 1], added in that order.
+inline void add_group(const double* lines, Eigen::Index stride, Eigen::Index len, const double* f,
+                      double* __restrict acc) {
+  double g[kGroup];
+  std::copy(f, f + kGroup, g);
+  for (Eigen::Index k = 0; k < len; ++k) {
+    double c = acc[k];
+    for (int q = 0; q < kGroup; ++q) c += g[q] * lines[q * stride + k];
+    acc[k] = c;
+  }
+}
+
+inline void add_line(const double* line, Eigen::Index len, double f, double* __restrict acc) {
+  for (Eigen::Index k = 0; k < len; ++k) acc[k] += f * line[k];
+}
+
+/// Reads a seed line by line, in a fixed partition into blocks (see the design notes).
+/// Not thread-safe: one pass at a time.
+class LinePasses {
+ public:
+  /// @param m        the seed as stored: len x lines, columns contiguous
+  /// @param threads  most threads, 0 = one per hardware thread
+  LinePasses(const Eigen::Ref<const Eigen::MatrixXd>& m, unsigned threads)
+      : m_(m), len_(m.rows()), lines_(m.cols()) {
+    const Eigen::Index want = std::clamp<Eigen::Index>(lines_ / kMinBlockLines, 1, kMaxBlocks);
+    block_lines_ = std::max<Eigen::Index>(1, (lines_ + want - 1) / want);
+    blocks_ = std::max<Eigen::Index>(1, (lines_ + block_lines_ - 1) / block_lines_);
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    const auto used = static_cast<unsigned>(std::min<Eigen::Index>(threads, blocks_));
+    if (used > 1 && m.size() >= kMinParallelValues)
+      pool_ = std::make_unique<detail::WorkerPool>(used);
+    partial_.resize(len_, blocks_);
+  }
+
+  /// sums(l), mins(l): the sum and the smallest value of line l; acc: the sum of the lines.
+  void sums(Eigen::VectorXd& sums, Eigen::VectorXd& mins, Eigen::VectorXd& acc) {
+    sums.resize(lines_);
+    mins.resize(lines_);
+    for_blocks([&](Eigen::Index begin, Eigen::Index end, double* part) {
+      for (Eigen::Index l = begin; l < end; ++l)
+        sums(l) = line_dot(line(l), nullptr, len_, &mins(l));
+      add_lines(begin, end, nullptr, part);
+    });
+    reduce(acc);
+  }
+
+  /// For each line l: dots(l) = line_l . x, f(l) = t(l) / dots(l) (0 where dots(l) is 0); and,
+  /// if acc is not null, *acc = sum of f(l) line_l.
+  void scale(const Eigen::VectorXd& x, const Eigen::VectorXd& t, Eigen::VectorXd& dots,
+             Eigen::VectorXd& f, Eigen::VectorXd* acc) {
+    dots.resize(lines_);
+    f.resize(lines_);
+    for_blocks([&](Eigen::Index begin, Eigen::Index end, double* part) {
+      for (Eigen::Index l = begin; l < end; ++l) {
+        const double d = line_dot(line(l), x.data(), len_);
+        dots(l) = d;
+        f(l) = d > 0 ? t(l) / d : 0.0;
+      }
+      if (acc != nullptr) add_lines(begin, end, f.data() + begin, part);
+    });
+    if (acc != nullptr) reduce(*acc);
+  }
+
+  /// diag(x) m diag(f): (x(k) m(k, l)) f(l).
+  Eigen::MatrixXd product(const Eigen::VectorXd& x, const Eigen::VectorXd& f) {
+    Eigen::MatrixXd out(len_, lines_);
+    for_blocks([&](Eigen::Index begin, Eigen::Index end, double*) {
+      for (Eigen::Index l = begin; l < end; ++l) {
+        const double* in = line(l);
+        double* o = out.col(l).data();
+        const double fl = f(l);
+        for (Eigen::Index k = 0; k < len_; ++k) o[k] = (x(k) * in[k]) * fl;
+      }
+    });
+    return out;
+  }
+
+ private:
+  const double* line(Eigen::Index l) const { return m_.data() + l * m_.outerStride(); }
+
+  /// part = the sum of f[l - begin] line_l over [begin, end) in line order (f = nullptr: all
+  /// ones).
+  void add_lines(Eigen::Index begin, Eigen::Index end, const double* f, double* part) const {
+    double ones[kGroup];
+    std::fill(ones, ones + kGroup, 1.0);
+    std::fill(part, part + len_, 0.0);
+    Eigen::Index l = begin;
+    for (; l + kGroup <= end; l += kGroup)
+      add_group(line(l), m_.outerStride(), len_, f != nullptr ? f + (l - begin) : ones, part);
+    for (; l < end; ++l) add_line(line(l), len_, f != nullptr ? f[l - begin] : 1.0, part);
+  }
+
+  /// body(begin, end, partial) for every block, on the pool's threads if any.
+  template <class F>
+  void for_blocks(F&& body) {
+    auto block = [&](Eigen::Index b) {
+      const Eigen::Index begin = b * block_lines_, end = std::min(lines_, begin + block_lines_);
+      body(begin, end, partial_.col(b).data());
+    };
+    if (!pool_) {
+      for (Eigen::Index b = 0; b < blocks_; ++b) block(b);
+      return;
+    }
+    std::atomic<Eigen::Index> next{0};
+    pool_->each([&](unsigned) {
+      for (Eigen::Index b; (b = next.fetch_add(1)) < blocks_;) block(b);
+    });
+  }
+
+  /// acc = the blocks' partial sums, added in block order.
+  void reduce(Eigen::VectorXd& acc) const {
+    acc = partial_.col(0);
+    for (Eigen::Index b = 1; b < blocks_; ++b) acc += partial_.col(b);
+  }
+
+  Eigen::Ref<const Eigen::MatrixXd> m_;
+  Eigen::Index len_, lines_, block_lines_ = 1, blocks_ = 1;
+  std::unique_ptr<detail::WorkerPool> pool_;
+  Eigen::MatrixXd partial_;  // len x blocks
+};
+
+/// LinePasses over a len x lines seed of ones, without storing it: O(len + lines) a pass.
+class OnesPasses {
+ public:
+  OnesPasses(Eigen::Index len, Eigen::Index lines) : len_(len), lines_(lines) {}
+
+  void sums(Eigen::VectorXd& sums, Eigen::VectorXd& mins, Eigen::VectorXd& acc) const {
+    sums.setConstant(lines_, static_cast<double>(len_));
+    mins.setConstant(lines_, 1.0);
+    acc.setConstant(len_, static_cast<double>(lines_));
+  }
+
+  void scale(const Eigen::VectorXd& x, const Eigen::VectorXd& t, Eigen::VectorXd& dots,
+             Eigen::VectorXd& f, Eigen::VectorXd* acc) const {
+    const double d = line_dot(x.data(), nullptr, len_);
+    dots.setConstant(lines_, d);
+    f.resize(lines_);
+    for (Eigen::Index l = 0; l < lines_; ++l) f(l) = d > 0 ? t(l) / d : 0.0;
+    if (acc != nullptr) acc->setConstant(len_, line_dot(f.data(), nullptr, lines_));
+  }
+
+  Eigen::MatrixXd product(const Eigen::VectorXd& x, const Eigen::VectorXd& f) const {
+    return x * f.transpose();
+  }
+
+ private:
+  Eigen::Index len_, lines_;
+};
+
+/// Row and column sums of a seed, after checking that every value is finite and >= 0.
+struct SeedSums {
+  Eigen::VectorXd rows, cols;
+};
+
+/// `seed` as stored (transposed: its transpose); `name` names it in errors.
+template <class Passes>
+SeedSums checked_sums(Passes& passes, const Eigen::Ref<const Eigen::MatrixXd>& seed,
+                      bool transposed, const std::string& name) {
+  Eigen::VectorXd line_sums, mins, acc;
+  passes.sums(line_sums, mins, acc);
+  // A negative minimum or a sum that is not finite (a NaN or an infinity in the line): find
+  // the first bad cell in reading order of the (untransposed) seed.
+  if (line_sums.size() > 0 && !(line_sums.allFinite() && mins.minCoeff() >= 0)) {
+    if (transposed)
+      check_counts(seed.transpose(), name);
+    else
+      check_counts(seed, name);
+  }
+  if (transposed) return {std::move(line_sums), std::move(acc)};
+  return {std::move(acc), std::move(line_sums)};
+}
+
 /// Checks that every positive total has some non-structural-zero cell to go to.
 void check_support(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
-                   const Eigen::MatrixXd& seed, const std::string& rows_name,
-                   const std::string& cols_name, const std::string& seed_name) {
-  const Eigen::VectorXd row_sums = seed.rowwise().sum();
-  const Eigen::RowVectorXd col_sums = seed.colwise().sum();
-  for (Eigen::Index i = 0; i < seed.rows(); ++i) {
-    if (row_totals(i) > 0 && row_sums(i) == 0) {
+                   const SeedSums& sums, const std::string& rows_name, const std::string& cols_name,
+                   const std::string& seed_name) {
+  for (Eigen::Index i = 0; i < row_totals.size(); ++i) {
+    if (row_totals(i) > 0 && sums.rows(i) == 0) {
       throw InputError(rows_name + "[" + std::to_string(i) + "]: total " + num(row_totals(i)) +
                        " but row " + std::to_string(i) + " of " + seed_name +
                        " is all structural zeros");
     }
   }
-  for (Eigen::Index j = 0; j < seed.cols(); ++j) {
-    if (col_totals(j) > 0 && col_sums(j) == 0) {
+  for (Eigen::Index j = 0; j < col_totals.size(); ++j) {
+    if (col_totals(j) > 0 && sums.cols(j) == 0) {
       throw InputError(cols_name + "[" + std::to_string(j) + "]: total " + num(col_totals(j)) +
                        " but column " + std::to_string(j) + " of " + seed_name +
                        " is all structural zeros");
@@ -38,132 +269,119 @@ void check_support(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col
   }
 }
 
-/// y = S x (transpose = false) or S' x, on up to two threads for large S. Each element is
-/// computed by one thread in a fixed order, so the result does not depend on the split.
-void gemv(const Eigen::Ref<const Eigen::MatrixXd>& s, const Eigen::VectorXd& x,
-          Eigen::VectorXd& y, bool transpose) {
-  const Eigen::Index n_out = transpose ? s.cols() : s.rows();
-  y.resize(n_out);
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const Eigen::Index parts =
-      s.size() >= (1 << 20) && n_out >= 64 ? std::min<Eigen::Index>(hw, 4) : 1;
-  auto run = [&](Eigen::Index begin, Eigen::Index end) {
-    if (transpose) {
-      for (Eigen::Index j = begin; j < end; ++j) y(j) = s.col(j).dot(x);
-    } else {
-      y.segment(begin, end - begin).noalias() = s.middleRows(begin, end - begin) * x;
-    }
-  };
-  if (parts == 1) {
-    run(0, n_out);
-    return;
-  }
-  std::vector<std::thread> pool;
-  const Eigen::Index chunk = (n_out + parts - 1) / parts;
-  for (Eigen::Index p = 1; p < parts; ++p) {
-    const Eigen::Index begin = p * chunk, end = std::min(n_out, begin + chunk);
-    if (begin < end) pool.emplace_back(run, begin, end);
-  }
-  run(0, std::min(n_out, chunk));
-  for (auto& t : pool) t.join();
-}
-
-/// The fit itself, on validated input. IPF in factor form (Sinkhorn): the fit is
-/// diag(a) seed diag(b), and a sweep sets a = rows / (seed b), then b = cols / (seed' a): the
-/// same iterates as scaling the table row by row and column by column, in two read-only
-/// passes over the seed instead of four read-write ones. A row (column) whose current sum is
-/// 0 stays 0.
-/// `transposed`: `seed` holds the transpose of the table's seed (columns x rows), as Eigen sees
-/// a row-major array; the iterates are the same and `fitted` comes back transposed too.
-IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
-              const Eigen::Ref<const Eigen::MatrixXd>& seed, double tol, int max_iter,
-              bool transposed = false) {
+/// The fit itself, on validated input: IPF in factor form. A sweep sets a = rows / (seed b),
+/// then b = cols / (seed' a): the same iterates as scaling the table row by row and column by
+/// column. A row (column) whose current sum is 0 stays 0. The error of a sweep is the largest
+/// |margin - total| of the table after it, rows and columns.
+/// `transposed`: the passes read the seed's transpose (lines = the table's rows), and `fitted`
+/// comes back transposed too. `row_sums`: the seed's row sums, needed when !transposed.
+template <class Passes>
+IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals, Passes& passes,
+              bool transposed, double tol, int max_iter, const Eigen::VectorXd& row_sums) {
   IpfResult result;
   const Eigen::Index rows = row_totals.size(), cols = col_totals.size();
-  Eigen::VectorXd a(rows), b = Eigen::VectorXd::Ones(cols), rs, cs;
-  gemv(seed, b, rs, transposed);
+  Eigen::VectorXd a(rows), b(cols), rs, cs;
+  auto record = [&](int it, double error) {
+    result.iterations = it;
+    result.max_margin_error = error;
+    result.converged = error <= tol;
+    return result.converged || it == max_iter;
+  };
+  if (!transposed) {
+    // Lines are the table's columns: one pass does the column step and the row sums after it.
+    rs = row_sums;
+    for (int it = 1; it <= max_iter; ++it) {
+      for (Eigen::Index i = 0; i < rows; ++i) a(i) = rs(i) > 0 ? row_totals(i) / rs(i) : 0.0;
+      passes.scale(a, col_totals, cs, b, &rs);
+      double error = 0.0;
+      for (Eigen::Index j = 0; j < cols; ++j)
+        error = std::max(error, std::abs(cs(j) * b(j) - col_totals(j)));
+      for (Eigen::Index i = 0; i < rows; ++i)
+        error = std::max(error, std::abs(a(i) * rs(i) - row_totals(i)));
+      if (record(it, error)) break;
+    }
+    result.fitted = passes.product(a, b);
+    return result;
+  }
+  // Lines are the table's rows: one pass does the row sums (the check of the last sweep), the
+  // row step of the next sweep, and the column sums after it.
+  Eigen::VectorXd a_next;
+  b.setOnes();
+  passes.scale(b, row_totals, rs, a, &cs);
   for (int it = 1; it <= max_iter; ++it) {
-    for (Eigen::Index i = 0; i < rows; ++i) a(i) = rs(i) > 0 ? row_totals(i) / rs(i) : 0.0;
-    gemv(seed, a, cs, !transposed);
     double error = 0.0;
     for (Eigen::Index j = 0; j < cols; ++j) {
       b(j) = cs(j) > 0 ? col_totals(j) / cs(j) : 0.0;
       error = std::max(error, std::abs(cs(j) * b(j) - col_totals(j)));
     }
-    gemv(seed, b, rs, transposed);
+    passes.scale(b, row_totals, rs, a_next, it < max_iter ? &cs : nullptr);
     for (Eigen::Index i = 0; i < rows; ++i)
       error = std::max(error, std::abs(a(i) * rs(i) - row_totals(i)));
-    result.iterations = it;
-    result.max_margin_error = error;
-    if (error <= tol) {
-      result.converged = true;
-      break;
-    }
+    if (record(it, error)) break;
+    a.swap(a_next);
   }
-  result.fitted = transposed ? Eigen::MatrixXd(b.asDiagonal() * seed * a.asDiagonal())
-                             : Eigen::MatrixXd(a.asDiagonal() * seed * b.asDiagonal());
+  result.fitted = passes.product(b, a);
   return result;
+}
+
+/// Checks a seed (empty: all ones) against its validated totals, then fits it.
+IpfResult checked_fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
+                      const Eigen::Ref<const Eigen::MatrixXd>& seed, bool transposed, double tol,
+                      int max_iter, unsigned threads, const std::string& rows_name,
+                      const std::string& cols_name, const std::string& seed_name) {
+  const Eigen::Index rows = row_totals.size(), cols = col_totals.size();
+  const auto check_balance = [&] {
+    const double rs = row_totals.sum(), cs = col_totals.sum();
+    if (!balanced(rs, cs)) {
+      throw InputError(cols_name + ": sum " + num(cs) + " does not balance " + rows_name +
+                       (rows_name.back() == 's' ? "'" : "'s") + " sum " + num(rs));
+    }
+  };
+  if (seed.size() == 0) {
+    check_balance();
+    OnesPasses passes(transposed ? cols : rows, transposed ? rows : cols);
+    return fit(row_totals, col_totals, passes, transposed, tol, max_iter,
+               Eigen::VectorXd::Ones(rows) * static_cast<double>(cols));
+  }
+  LinePasses passes(seed, threads);
+  const SeedSums sums = checked_sums(passes, seed, transposed, seed_name);
+  check_balance();
+  check_support(row_totals, col_totals, sums, rows_name, cols_name, seed_name);
+  return fit(row_totals, col_totals, passes, transposed, tol, max_iter, sums.rows);
+}
+
+std::string shape_error(Eigen::Index rows, Eigen::Index cols, Eigen::Index want_rows,
+                        Eigen::Index want_cols) {
+  return "seed: shape " + std::to_string(rows) + " x " + std::to_string(cols) + ", expected " +
+         std::to_string(want_rows) + " x " + std::to_string(want_cols) +
+         " (row_totals x col_totals)";
 }
 
 }  // namespace
 
 IpfResult ipf2(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
-               const Eigen::MatrixXd& seed, double tol, int max_iter) {
+               const Eigen::MatrixXd& seed, double tol, int max_iter, unsigned threads) {
   check_vector(row_totals, "row_totals");
   check_vector(col_totals, "col_totals");
   check_controls(tol, max_iter);
-  Eigen::MatrixXd m;
-  if (seed.size() == 0) {
-    m = Eigen::MatrixXd::Ones(row_totals.size(), col_totals.size());
-  } else {
-    if (seed.rows() != row_totals.size() || seed.cols() != col_totals.size()) {
-      throw InputError("seed: shape " + std::to_string(seed.rows()) + " x " +
-                       std::to_string(seed.cols()) + ", expected " +
-                       std::to_string(row_totals.size()) + " x " +
-                       std::to_string(col_totals.size()) + " (row_totals x col_totals)");
-    }
-    check_counts(seed, "seed");
-    m = seed;
-  }
-  const double rs = row_totals.sum(), cs = col_totals.sum();
-  if (!balanced(rs, cs)) {
-    throw InputError("col_totals: sum " + num(cs) + " does not balance row_totals' sum " + num(rs));
-  }
-  check_support(row_totals, col_totals, m, "row_totals", "col_totals", "seed");
-  return fit(row_totals, col_totals, m, tol, max_iter);
+  if (seed.size() != 0 && (seed.rows() != row_totals.size() || seed.cols() != col_totals.size()))
+    throw InputError(shape_error(seed.rows(), seed.cols(), row_totals.size(), col_totals.size()));
+  return checked_fit(row_totals, col_totals, seed, false, tol, max_iter, threads, "row_totals",
+                     "col_totals", "seed");
 }
 
 IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
-                          const Eigen::Ref<const Eigen::MatrixXd>& seed_t, double tol,
-                          int max_iter) {
+                          const Eigen::Ref<const Eigen::MatrixXd>& seed_t, double tol, int max_iter,
+                          unsigned threads) {
   check_vector(row_totals, "row_totals");
   check_vector(col_totals, "col_totals");
   check_controls(tol, max_iter);
-  if (seed_t.cols() != row_totals.size() || seed_t.rows() != col_totals.size()) {
-    throw InputError("seed: shape " + std::to_string(seed_t.cols()) + " x " +
-                     std::to_string(seed_t.rows()) + ", expected " +
-                     std::to_string(row_totals.size()) + " x " +
-                     std::to_string(col_totals.size()) + " (row_totals x col_totals)");
-  }
-  if (!(seed_t.allFinite() && seed_t.minCoeff() >= 0)) {
-    // Report the first bad cell in reading order of the (untransposed) seed.
-    check_counts(seed_t.transpose(), "seed");
-  }
-  const double rs = row_totals.sum(), cs = col_totals.sum();
-  if (!balanced(rs, cs)) {
-    throw InputError("col_totals: sum " + num(cs) + " does not balance row_totals' sum " + num(rs));
-  }
-  const Eigen::VectorXd row_sums = seed_t.colwise().sum().transpose();
-  const Eigen::VectorXd col_sums = seed_t.rowwise().sum();
-  for (Eigen::Index i = 0; i < row_sums.size(); ++i)
-    if (row_totals(i) > 0 && row_sums(i) == 0)
-      throw InputError("row_totals[" + std::to_string(i) + "]: total " + num(row_totals(i)) +
-                       " but row " + std::to_string(i) + " of seed is all structural zeros");
-  for (Eigen::Index j = 0; j < col_sums.size(); ++j)
-    if (col_totals(j) > 0 && col_sums(j) == 0)
-      throw InputError("col_totals[" + std::to_string(j) + "]: total " + num(col_totals(j)) +
-                       " but column " + std::to_string(j) + " of seed is all structural zeros");
-  return fit(row_totals, col_totals, seed_t, tol, max_iter, true);
+  if (seed_t.size() != 0 &&
+      (seed_t.cols() != row_totals.size() || seed_t.rows() != col_totals.size()))
+    throw InputError(
+        shape_error(seed_t.cols(), seed_t.rows(), row_totals.size(), col_totals.size()));
+  return checked_fit(row_totals, col_totals, seed_t, true, tol, max_iter, threads, "row_totals",
+                     "col_totals", "seed");
 }
 
 Ipf3Result ipf3(const Eigen::MatrixXd& origin_by_birth, const Eigen::MatrixXd& destination_by_birth,
@@ -188,28 +406,18 @@ Ipf3Result ipf3(const Eigen::MatrixXd& origin_by_birth, const Eigen::MatrixXd& d
   result.converged = true;
   for (Eigen::Index b = 0; b < births; ++b) {
     const std::string slice = "seed[" + std::to_string(b) + "]";
-    Eigen::MatrixXd m;
-    if (seed.empty()) {
-      m = Eigen::MatrixXd::Ones(n_o, n_d);
-    } else {
-      m = seed[static_cast<std::size_t>(b)];
-      if (m.rows() != n_o || m.cols() != n_d) {
-        throw InputError(slice + ": shape " + std::to_string(m.rows()) + " x " +
-                         std::to_string(m.cols()) + ", expected " + std::to_string(n_o) + " x " +
-                         std::to_string(n_d) + " (origins x destinations)");
-      }
-      check_counts(m, slice);
+    const Eigen::MatrixXd no_seed;
+    const Eigen::MatrixXd& m = seed.empty() ? no_seed : seed[static_cast<std::size_t>(b)];
+    if (!seed.empty() && (m.rows() != n_o || m.cols() != n_d)) {
+      throw InputError(slice + ": shape " + std::to_string(m.rows()) + " x " +
+                       std::to_string(m.cols()) + ", expected " + std::to_string(n_o) + " x " +
+                       std::to_string(n_d) + " (origins x destinations)");
     }
     const Eigen::VectorXd rt = origin_by_birth.row(b).transpose();
     const Eigen::VectorXd ct = destination_by_birth.row(b).transpose();
-    if (!balanced(rt.sum(), ct.sum())) {
-      throw InputError("destination_by_birth[" + std::to_string(b) + "]: sum " + num(ct.sum()) +
-                       " does not balance origin_by_birth[" + std::to_string(b) + "]'s sum " +
-                       num(rt.sum()));
-    }
-    check_support(rt, ct, m, "origin_by_birth[" + std::to_string(b) + "]",
-                  "destination_by_birth[" + std::to_string(b) + "]", slice);
-    auto one = fit(rt, ct, m, tol, max_iter);
+    auto one = checked_fit(rt, ct, m, false, tol, max_iter, 0,
+                           "origin_by_birth[" + std::to_string(b) + "]",
+                           "destination_by_birth[" + std::to_string(b) + "]", slice);
     result.iterations = std::max(result.iterations, one.iterations);
     result.converged = result.converged && one.converged;
     result.max_margin_error = std::max(result.max_margin_error, one.max_margin_error);
@@ -438,6 +646,9 @@ StockFlows flows_from_stocks(const Eigen::MatrixXd& stock_t0, const Eigen::Matri
   const bool stayers_fixed = method != StockMethod::kIpf3;
   Eigen::MatrixXd seed = Eigen::MatrixXd::Ones(n, n);
   if (stayers_fixed) seed.diagonal().setZero();
+  LinePasses passes(seed, 0);
+  Eigen::VectorXd seed_cols, seed_mins, seed_rows;
+  passes.sums(seed_cols, seed_mins, seed_rows);
   for (Eigen::Index b = 0; b < n; ++b) {
     Eigen::VectorXd origin = m1.row(b).transpose();
     Eigen::VectorXd destination = m2.row(b).transpose();
@@ -450,7 +661,7 @@ StockFlows flows_from_stocks(const Eigen::MatrixXd& stock_t0, const Eigen::Matri
     // Rounding from the adjustments: make the two totals equal to the last bit.
     const double so = origin.sum(), sd = destination.sum();
     if (so > 0 && sd > 0) destination *= so / sd;
-    auto one = fit(origin, destination, seed, tol, max_iter);
+    auto one = fit(origin, destination, passes, false, tol, max_iter, seed_rows);
     if (stayers_fixed) one.fitted.diagonal() = stayers;
     result.iterations = std::max(result.iterations, one.iterations);
     result.converged = result.converged && one.converged;

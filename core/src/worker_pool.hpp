@@ -44,10 +44,22 @@ class WorkerPool {
       return;
     }
     const std::size_t chunk = (n + size_ - 1) / size_;
-    task_ = [&f, n, chunk](unsigned w) {
+    each([&f, n, chunk](unsigned w) {
       const std::size_t b = std::min(n, w * chunk);
       f(w, b, std::min(n, b + chunk));
-    };
+    });
+  }
+
+  /// Calls f(worker) once on every thread of the pool (the calling thread is worker 0) and
+  /// waits for all of them, for callers that hand out the work themselves (e.g. blocks taken
+  /// from an atomic counter, so that a slow or descheduled thread simply takes fewer).
+  template <class F>
+  void each(F&& f) {
+    if (size_ == 1) {
+      f(0u);
+      return;
+    }
+    task_ = [&f](unsigned w) { f(w); };
     {
       std::lock_guard<std::mutex> lock(mutex_);
       pending_ = size_ - 1;

@@ -694,3 +694,83 @@ TEST_CASE("ipf2_transposed gives ipf2's fit on a transposed (row-major) seed", "
   bad(3, 1) = -1;  // seed[1][3]
   CHECK_THROWS_WITH(ipf2_transposed(rows, cols, bad), contains("seed[1][3]"));
 }
+
+namespace {
+
+// A d^-2 seed between random points (zero diagonal) and log-normal margins: the
+// benchmark's problem, at a size given by the caller.
+std::tuple<Eigen::MatrixXd, Eigen::VectorXd, Eigen::VectorXd> gravity_problem(int rows, int cols,
+                                                                              unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 2000.0);
+  std::lognormal_distribution<double> mass(8.0, 1.0);
+  std::vector<double> x(static_cast<std::size_t>(std::max(rows, cols))), y(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) x[k] = u(rng), y[k] = u(rng);
+  Eigen::MatrixXd s(rows, cols);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) {
+      const double dx = x[i] - x[j], dy = y[i] - y[j];
+      s(i, j) = i == j ? 0.0 : 1.0 / (dx * dx + dy * dy);
+    }
+  Eigen::VectorXd r(rows), c(cols);
+  for (auto& v : r) v = mass(rng);
+  for (auto& v : c) v = mass(rng);
+  c *= r.sum() / c.sum();
+  return {s, r, c};
+}
+
+}  // namespace
+
+TEST_CASE("ipf2 makes the textbook IPF's sweeps on the table", "[flows]") {
+  // Odd sizes, so no line is a whole number of vector lanes or groups of lines.
+  const auto [seed, rows, cols] = gravity_problem(301, 263, 3);
+  Eigen::MatrixXd m = seed;  // scale rows, scale columns, check the margins
+  int sweeps = 0;
+  for (sweeps = 1; sweeps <= 1000; ++sweeps) {
+    const Eigen::VectorXd r = m.rowwise().sum();
+    m = (rows.array() / r.array()).matrix().asDiagonal() * m;
+    const Eigen::RowVectorXd c = m.colwise().sum();
+    m = m * (cols.transpose().array() / c.array()).matrix().asDiagonal();
+    const double error = std::max((m.rowwise().sum() - rows).cwiseAbs().maxCoeff(),
+                                  (m.colwise().sum() - cols.transpose()).cwiseAbs().maxCoeff());
+    if (error <= 1e-6) break;
+  }
+  REQUIRE(sweeps > 10);
+  const auto a = ipf2(rows, cols, seed, 1e-6, 1000);
+  const Eigen::MatrixXd seed_t = seed.transpose();
+  const auto b = ipf2_transposed(rows, cols, seed_t, 1e-6, 1000);
+  CHECK(a.converged);
+  CHECK(b.converged);
+  CHECK(a.iterations == sweeps);
+  CHECK(b.iterations == sweeps);
+  CHECK((a.fitted - m).cwiseAbs().maxCoeff() <= 1e-12 * m.maxCoeff());
+  CHECK((b.fitted.transpose() - m).cwiseAbs().maxCoeff() <= 1e-12 * m.maxCoeff());
+}
+
+TEST_CASE("ipf2 gives the same fit to the last bit on any number of threads", "[flows]") {
+  // Large enough to be read on several threads (a 2 MB seed or more).
+  const auto [seed, rows, cols] = gravity_problem(613, 509, 11);
+  const Eigen::MatrixXd seed_t = seed.transpose();
+  const auto a1 = ipf2(rows, cols, seed, 1e-9, 40, 1);
+  const auto b1 = ipf2_transposed(rows, cols, seed_t, 1e-9, 40, 1);
+  for (unsigned threads : {2u, 3u, 5u, 0u}) {
+    INFO("threads " << threads);
+    const auto a = ipf2(rows, cols, seed, 1e-9, 40, threads);
+    const auto b = ipf2_transposed(rows, cols, seed_t, 1e-9, 40, threads);
+    CHECK(a.iterations == a1.iterations);
+    CHECK(a.max_margin_error == a1.max_margin_error);
+    CHECK((a.fitted.array() == a1.fitted.array()).all());
+    CHECK(b.iterations == b1.iterations);
+    CHECK(b.max_margin_error == b1.max_margin_error);
+    CHECK((b.fitted.array() == b1.fitted.array()).all());
+  }
+}
+
+TEST_CASE("ipf2_transposed without a seed is ipf2 without a seed", "[flows]") {
+  const Eigen::VectorXd rows = vec({18, 20, 0, 7}), cols = vec({16, 22, 7});
+  const auto a = ipf2(rows, cols, Eigen::MatrixXd(), 1e-12, 10);
+  const auto b = ipf2_transposed(rows, cols, Eigen::MatrixXd(), 1e-12, 10);
+  CHECK(a.iterations == b.iterations);
+  check_matrix(b.fitted.transpose(), a.fitted, 1e-12);
+  check_matrix(a.fitted, rows * cols.transpose() / 45.0, 1e-12);
+}

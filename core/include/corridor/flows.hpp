@@ -7,6 +7,9 @@
 //   the units of the totals, as migest's `tol`), after the column step, so column margins hold
 //   to rounding and the reported error is the row margins'. Not converging within max_iter is
 //   reported (converged = false), not thrown: the fit so far is still useful.
+// - The fit runs in factor form, fitted = diag(a) seed diag(b): each sweep reads the seed once
+//   and never writes it, and the table is written once at the end (flows.cpp). Large seeds are
+//   read on several threads with the same result to the last bit as on one.
 // - Totals that cannot balance (row and column sums differing by more than 1e-9 relative), a
 //   positive total whose seed row or column is all structural zeros, negative or non-finite
 //   values and mismatched shapes throw InputError naming the argument.
@@ -60,17 +63,19 @@ struct IpfResult {
 /// @param seed        prior table, rows x columns, >= 0; zeros are structural; empty = all ones
 /// @param tol         stop when every margin is within tol of its total, people, > 0
 /// @param max_iter    most row-then-column sweeps, >= 1
+/// @param threads     most threads for a large seed, 0 = one per hardware thread; the result
+///                    is bit-identical whatever the number
 /// @throws InputError naming `row_totals`, `col_totals`, `seed`, `tol` or `max_iter`
 IpfResult ipf2(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
                const Eigen::MatrixXd& seed = Eigen::MatrixXd(), double tol = 1e-10,
-               int max_iter = 1000);
+               int max_iter = 1000, unsigned threads = 0);
 
 /// ipf2 with the seed given transposed (columns x rows: how Eigen sees a row-major array,
-/// e.g. numpy's, without copying it). The same checks, iterates and result as ipf2, except
-/// that `fitted` is transposed too (columns x rows).
+/// e.g. numpy's, without copying it; empty = all ones). The same checks, iterates and result
+/// as ipf2, except that `fitted` is transposed too (columns x rows).
 IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
                           const Eigen::Ref<const Eigen::MatrixXd>& seed_t, double tol = 1e-10,
-                          int max_iter = 1000);
+                          int max_iter = 1000, unsigned threads = 0);
 
 /// A fitted three-way table [born][origin][destination] and how the fit went.
 struct Ipf3Result {
