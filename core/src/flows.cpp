@@ -78,17 +78,18 @@ constexpr int kLanes = 16;
   return sum;
 }
 
-/// part += f[0] lines[0] + ... + f[n - 1] lines[n - 1] (n <= kGroup), added in that order.
+/// part += f[0] lines[0] + ... + f[n - 1] lines[n - 1] (n <= kGroup; f = nullptr: all ones),
+/// added in that order.
 [[gnu::always_inline]] inline void add_group(const double* lines, Eigen::Index stride,
                                              Eigen::Index len, const double* f, int n,
                                              double* __restrict part) {
+  double g[kGroup];
+  for (int q = 0; q < kGroup; ++q) g[q] = f == nullptr ? 1.0 : q < n ? f[q] : 0.0;
   if (n < kGroup) {
     for (int q = 0; q < n; ++q)
-      for (Eigen::Index k = 0; k < len; ++k) part[k] += f[q] * lines[q * stride + k];
+      for (Eigen::Index k = 0; k < len; ++k) part[k] += g[q] * lines[q * stride + k];
     return;
   }
-  double g[kGroup];
-  std::copy(f, f + kGroup, g);
   for (Eigen::Index k = 0; k < len; ++k) {
     double c = part[k];
     for (int q = 0; q < kGroup; ++q) c += g[q] * lines[q * stride + k];
@@ -96,54 +97,106 @@ constexpr int kLanes = 16;
   }
 }
 
-/// Lines [begin, end) of m (len values each, `stride` apart) as LinePasses::scale reads them:
-/// dots[l] = line_l . x, f[l] = t[l] / dots[l] (0 where dots[l] is 0), and, if part is not
-/// null, part = the sum of f[l] line_l, a group of lines at a time while they are in cache.
-/// `t`, `dots` and `f` are indexed by line.
-[[gnu::always_inline]] inline void scale_lines(const double* m, Eigen::Index stride,
-                                               Eigen::Index len, Eigen::Index begin,
-                                               Eigen::Index end, const double* x, const double* t,
-                                               double* dots, double* f, double* part) {
-  if (part != nullptr) std::fill(part, part + len, 0.0);
+/// What one pass over lines [begin, end) of a seed reads and writes (arrays indexed by line,
+/// except the partial sums, indexed along the lines). Null pointers: not wanted.
+struct PassArgs {
+  const double* m;      ///< the seed as stored, lines `stride` apart
+  Eigen::Index stride;  ///< distance between lines
+  Eigen::Index len;     ///< values in a line
+  const double* x;      ///< dots = line . x; null: x = all ones (the line sums)
+  const double* t;      ///< totals for the factors f = t / dots (0 where dots is 0)
+  double* dots;         ///< line . x
+  double* mins;         ///< smallest value of each line (with x null only)
+  double* f;            ///< the factors (with t)
+  double* scaled;       ///< partial sum of f[l] line_l over the block
+  double* plain;        ///< partial sum of the lines over the block
+};
+
+/// One pass over lines [begin, end), a group of lines at a time, so the lines are still in
+/// cache when they are summed.
+[[gnu::always_inline]] inline void pass_lines(const PassArgs& p, Eigen::Index begin,
+                                              Eigen::Index end) {
+  if (p.scaled != nullptr) std::fill(p.scaled, p.scaled + p.len, 0.0);
+  if (p.plain != nullptr) std::fill(p.plain, p.plain + p.len, 0.0);
   for (Eigen::Index l0 = begin; l0 < end; l0 += kGroup) {
     const int n = static_cast<int>(std::min<Eigen::Index>(kGroup, end - l0));
+    const double* group = p.m + l0 * p.stride;
     for (Eigen::Index l = l0; l < l0 + n; ++l) {
-      const double d = line_dot(m + l * stride, x, len);
-      dots[l] = d;
-      f[l] = d > 0 ? t[l] / d : 0.0;
+      const double d =
+          line_dot(p.m + l * p.stride, p.x, p.len, p.mins != nullptr ? p.mins + l : nullptr);
+      p.dots[l] = d;
+      if (p.t != nullptr) p.f[l] = d > 0 ? p.t[l] / d : 0.0;
     }
-    if (part != nullptr) add_group(m + l0 * stride, stride, len, f + l0, n, part);
+    if (p.scaled != nullptr) add_group(group, p.stride, p.len, p.f + l0, n, p.scaled);
+    if (p.plain != nullptr) add_group(group, p.stride, p.len, nullptr, n, p.plain);
   }
 }
 
-using ScaleLines = void (*)(const double*, Eigen::Index, Eigen::Index, Eigen::Index,
-                            Eigen::Index, const double*, const double*, double*, double*,
-                            double*);
+/// out(:, l) = (x .* line_l) f[l] for lines [begin, end) of m (`len` values, `stride` apart);
+/// out is len x lines, contiguous.
+[[gnu::always_inline]] inline void product_lines(const double* m, Eigen::Index stride,
+                                                 Eigen::Index len, Eigen::Index begin,
+                                                 Eigen::Index end, const double* x,
+                                                 const double* f, double* out) {
+  for (Eigen::Index l = begin; l < end; ++l) {
+    const double* in = m + l * stride;
+    double* __restrict o = out + l * len;
+    const double fl = f[l];
+    for (Eigen::Index k = 0; k < len; ++k) o[k] = (x[k] * in[k]) * fl;
+  }
+}
 
-void scale_lines_generic(const double* m, Eigen::Index stride, Eigen::Index len,
-                         Eigen::Index begin, Eigen::Index end, const double* x, const double* t,
-                         double* dots, double* f, double* part) {
-  scale_lines(m, stride, len, begin, end, x, t, dots, f, part);
+using ProductLines = void (*)(const double*, Eigen::Index, Eigen::Index, Eigen::Index,
+                              Eigen::Index, const double*, const double*, double*);
+
+/// The two kernels, built for the CPU they run on.
+struct Kernels {
+  void (*pass)(const PassArgs&, Eigen::Index, Eigen::Index);
+  ProductLines product;
+};
+
+void pass_generic(const PassArgs& p, Eigen::Index begin, Eigen::Index end) {
+  pass_lines(p, begin, end);
+}
+void product_generic(const double* m, Eigen::Index stride, Eigen::Index len, Eigen::Index begin,
+                     Eigen::Index end, const double* x, const double* f, double* out) {
+  product_lines(m, stride, len, begin, end, x, f, out);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-// The same code with 256-bit vectors where the CPU has them: the passes are bound by arithmetic
-// as much as by memory when the seed is in cache. AVX2 without FMA rounds exactly as SSE2, so
-// the fit does not depend on which of the two runs.
-__attribute__((target("avx2"))) void scale_lines_avx2(const double* m, Eigen::Index stride,
-                                                      Eigen::Index len, Eigen::Index begin,
-                                                      Eigen::Index end, const double* x,
-                                                      const double* t, double* dots, double* f,
-                                                      double* part) {
-  scale_lines(m, stride, len, begin, end, x, t, dots, f, part);
+// The same code with 256-bit vectors where the CPU has them: with the seed in cache, a pass is
+// bound by arithmetic as much as by memory. AVX2 without FMA rounds exactly as SSE2, so the
+// fit does not depend on which of the two runs.
+__attribute__((target("avx2"))) void pass_avx2(const PassArgs& p, Eigen::Index begin,
+                                               Eigen::Index end) {
+  pass_lines(p, begin, end);
+}
+__attribute__((target("avx2"))) void product_avx2(const double* m, Eigen::Index stride,
+                                                  Eigen::Index len, Eigen::Index begin,
+                                                  Eigen::Index end, const double* x,
+                                                  const double* f, double* out) {
+  product_lines(m, stride, len, begin, end, x, f, out);
 }
 
-ScaleLines pick_scale_lines() {
-  return __builtin_cpu_supports("avx2") ? scale_lines_avx2 : scale_lines_generic;
+const Kernels& kernels() {
+  static const Kernels k = __builtin_cpu_supports("avx2") ? Kernels{pass_avx2, product_avx2}
+                                                          : Kernels{pass_generic, product_generic};
+  return k;
 }
 #else
-ScaleLines pick_scale_lines() { return scale_lines_generic; }
+const Kernels& kernels() {
+  static const Kernels k{pass_generic, product_generic};
+  return k;
+}
 #endif
+
+/// What a seed's check pass gives the fit: its row and column sums, and, when its lines are
+/// the table's rows, the first row step as well (a = row totals / row sums, and the column
+/// sums after it), which needs the same reads.
+struct SeedSums {
+  Eigen::VectorXd rows, cols;
+  Eigen::VectorXd a, cols_after_a;  ///< empty unless row totals were given
+};
 
 /// Reads a seed line by line, in a fixed partition into blocks (see the design notes).
 /// Not thread-safe: one pass at a time.
@@ -160,25 +213,23 @@ class LinePasses {
     const auto used = static_cast<unsigned>(std::min<Eigen::Index>(threads, blocks_));
     if (used > 1 && m.size() >= kMinParallelValues)
       pool_ = std::make_unique<detail::WorkerPool>(used);
-    partial_.resize(len_, blocks_);
   }
 
-  /// sums(l), mins(l): the sum and the smallest value of line l; acc: the sum of the lines.
-  void sums(Eigen::VectorXd& sums, Eigen::VectorXd& mins, Eigen::VectorXd& acc) {
-    sums.resize(lines_);
+  /// The check pass: the sum and smallest value of each line (`mins`), and the sum of the
+  /// lines. With `line_totals`, also the first step on the lines from a seed of all-ones
+  /// factors: a = line_totals / line sums, and the sum of a(l) line_l.
+  SeedSums check(const Eigen::VectorXd* line_totals, Eigen::VectorXd& mins,
+                 bool lines_are_rows) {
+    Eigen::VectorXd line_sums(lines_), plain, f, scaled;
     mins.resize(lines_);
-    double ones[kGroup];
-    std::fill(ones, ones + kGroup, 1.0);
-    for_blocks([&](Eigen::Index begin, Eigen::Index end, double* part) {
-      std::fill(part, part + len_, 0.0);
-      for (Eigen::Index l0 = begin; l0 < end; l0 += kGroup) {
-        const int n = static_cast<int>(std::min<Eigen::Index>(kGroup, end - l0));
-        for (Eigen::Index l = l0; l < l0 + n; ++l)
-          sums(l) = line_dot(line(l), nullptr, len_, &mins(l));
-        add_group(line(l0), m_.outerStride(), len_, ones, n, part);
-      }
-    });
-    reduce(acc);
+    if (line_totals != nullptr) f.resize(lines_);
+    PassArgs p = args(nullptr, line_totals, line_sums);
+    p.mins = mins.data();
+    p.f = line_totals != nullptr ? f.data() : nullptr;
+    run(p, line_totals != nullptr ? &scaled : nullptr, &plain);
+    if (lines_are_rows)
+      return {std::move(line_sums), std::move(plain), std::move(f), std::move(scaled)};
+    return {std::move(plain), std::move(line_sums), {}, {}};
   }
 
   /// For each line l: dots(l) = line_l . x, f(l) = t(l) / dots(l) (0 where dots(l) is 0); and,
@@ -187,37 +238,61 @@ class LinePasses {
              Eigen::VectorXd& f, Eigen::VectorXd* acc) {
     dots.resize(lines_);
     f.resize(lines_);
-    static const ScaleLines kernel = pick_scale_lines();
-    for_blocks([&](Eigen::Index begin, Eigen::Index end, double* part) {
-      kernel(m_.data(), m_.outerStride(), len_, begin, end, x.data(), t.data(), dots.data(),
-             f.data(), acc != nullptr ? part : nullptr);
-    });
-    if (acc != nullptr) reduce(*acc);
+    PassArgs p = args(x.data(), &t, dots);
+    p.f = f.data();
+    run(p, acc, nullptr);
   }
 
   /// diag(x) m diag(f): (x(k) m(k, l)) f(l).
   Eigen::MatrixXd product(const Eigen::VectorXd& x, const Eigen::VectorXd& f) {
     Eigen::MatrixXd out(len_, lines_);
-    for_blocks([&](Eigen::Index begin, Eigen::Index end, double*) {
-      for (Eigen::Index l = begin; l < end; ++l) {
-        const double* in = line(l);
-        double* o = out.col(l).data();
-        const double fl = f(l);
-        for (Eigen::Index k = 0; k < len_; ++k) o[k] = (x(k) * in[k]) * fl;
-      }
+    const ProductLines product = kernels().product;
+    for_blocks([&](Eigen::Index, Eigen::Index begin, Eigen::Index end) {
+      product(m_.data(), m_.outerStride(), len_, begin, end, x.data(), f.data(), out.data());
     });
     return out;
   }
 
  private:
-  const double* line(Eigen::Index l) const { return m_.data() + l * m_.outerStride(); }
+  PassArgs args(const double* x, const Eigen::VectorXd* t, Eigen::VectorXd& dots) const {
+    PassArgs p{};
+    p.m = m_.data();
+    p.stride = m_.outerStride();
+    p.len = len_;
+    p.x = x;
+    p.t = t != nullptr ? t->data() : nullptr;
+    p.dots = dots.data();
+    return p;
+  }
 
-  /// body(begin, end, partial) for every block, on the pool's threads if any.
+  /// A pass over every block; *scaled and *plain (if not null) are the sums over all lines,
+  /// the blocks' partial sums added in block order.
+  void run(const PassArgs& p, Eigen::VectorXd* scaled, Eigen::VectorXd* plain) {
+    const Eigen::Index parts = (scaled != nullptr) + (plain != nullptr);
+    partial_.resize(len_, blocks_ * parts);
+    const auto pass = kernels().pass;
+    for_blocks([&](Eigen::Index b, Eigen::Index begin, Eigen::Index end) {
+      PassArgs q = p;
+      Eigen::Index c = b * parts;
+      q.scaled = scaled != nullptr ? partial_.col(c++).data() : nullptr;
+      q.plain = plain != nullptr ? partial_.col(c).data() : nullptr;
+      pass(q, begin, end);
+    });
+    Eigen::Index c = 0;
+    for (Eigen::VectorXd* acc : {scaled, plain}) {
+      if (acc == nullptr) continue;
+      *acc = partial_.col(c);
+      for (Eigen::Index b = 1; b < blocks_; ++b) *acc += partial_.col(b * parts + c);
+      ++c;
+    }
+  }
+
+  /// body(block, begin, end) for every block, on the pool's threads if any.
   template <class F>
   void for_blocks(F&& body) {
     auto block = [&](Eigen::Index b) {
-      const Eigen::Index begin = b * block_lines_, end = std::min(lines_, begin + block_lines_);
-      body(begin, end, partial_.col(b).data());
+      const Eigen::Index begin = b * block_lines_;
+      body(b, begin, std::min(lines_, begin + block_lines_));
     };
     if (!pool_) {
       for (Eigen::Index b = 0; b < blocks_; ++b) block(b);
@@ -229,16 +304,10 @@ class LinePasses {
     });
   }
 
-  /// acc = the blocks' partial sums, added in block order.
-  void reduce(Eigen::VectorXd& acc) const {
-    acc = partial_.col(0);
-    for (Eigen::Index b = 1; b < blocks_; ++b) acc += partial_.col(b);
-  }
-
   Eigen::Ref<const Eigen::MatrixXd> m_;
   Eigen::Index len_, lines_, block_lines_ = 1, blocks_ = 1;
   std::unique_ptr<detail::WorkerPool> pool_;
-  Eigen::MatrixXd partial_;  // len x blocks
+  Eigen::MatrixXd partial_;  // len x (blocks x the sums a pass makes)
 };
 
 /// LinePasses over a len x lines seed of ones, without storing it: O(len + lines) a pass.
@@ -246,10 +315,19 @@ class OnesPasses {
  public:
   OnesPasses(Eigen::Index len, Eigen::Index lines) : len_(len), lines_(lines) {}
 
-  void sums(Eigen::VectorXd& sums, Eigen::VectorXd& mins, Eigen::VectorXd& acc) const {
-    sums.setConstant(lines_, static_cast<double>(len_));
-    mins.setConstant(lines_, 1.0);
-    acc.setConstant(len_, static_cast<double>(lines_));
+  SeedSums check(const Eigen::VectorXd* line_totals, Eigen::VectorXd& mins,
+                 bool lines_are_rows) const {
+    Eigen::VectorXd line_sums = Eigen::VectorXd::Constant(lines_, static_cast<double>(len_));
+    Eigen::VectorXd plain = Eigen::VectorXd::Constant(len_, static_cast<double>(lines_));
+    mins.setOnes(lines_);
+    Eigen::VectorXd f, scaled;
+    if (line_totals != nullptr) {
+      Eigen::VectorXd dots;
+      scale(Eigen::VectorXd::Ones(len_), *line_totals, dots, f, &scaled);
+    }
+    if (lines_are_rows)
+      return {std::move(line_sums), std::move(plain), std::move(f), std::move(scaled)};
+    return {std::move(plain), std::move(line_sums), {}, {}};
   }
 
   void scale(const Eigen::VectorXd& x, const Eigen::VectorXd& t, Eigen::VectorXd& dots,
@@ -269,27 +347,24 @@ class OnesPasses {
   Eigen::Index len_, lines_;
 };
 
-/// Row and column sums of a seed, after checking that every value is finite and >= 0.
-struct SeedSums {
-  Eigen::VectorXd rows, cols;
-};
-
-/// `seed` as stored (transposed: its transpose); `name` names it in errors.
+/// The check pass of a seed: `seed` as stored (transposed: its transpose); `name` names it in
+/// errors. With row totals (transposed only), the first row step too (SeedSums).
 template <class Passes>
 SeedSums checked_sums(Passes& passes, const Eigen::Ref<const Eigen::MatrixXd>& seed,
-                      bool transposed, const std::string& name) {
-  Eigen::VectorXd line_sums, mins, acc;
-  passes.sums(line_sums, mins, acc);
+                      bool transposed, const Eigen::VectorXd* row_totals,
+                      const std::string& name) {
+  Eigen::VectorXd mins;
+  SeedSums sums = passes.check(row_totals, mins, transposed);
   // A negative minimum or a sum that is not finite (a NaN or an infinity in the line): find
   // the first bad cell in reading order of the (untransposed) seed.
+  const Eigen::VectorXd& line_sums = transposed ? sums.rows : sums.cols;
   if (line_sums.size() > 0 && !(line_sums.allFinite() && mins.minCoeff() >= 0)) {
     if (transposed)
       check_counts(seed.transpose(), name);
     else
       check_counts(seed, name);
   }
-  if (transposed) return {std::move(line_sums), std::move(acc)};
-  return {std::move(acc), std::move(line_sums)};
+  return sums;
 }
 
 /// Checks that every positive total has some non-structural-zero cell to go to.
@@ -317,10 +392,11 @@ void check_support(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col
 /// column. A row (column) whose current sum is 0 stays 0. The error of a sweep is the largest
 /// |margin - total| of the table after it, rows and columns.
 /// `transposed`: the passes read the seed's transpose (lines = the table's rows), and `fitted`
-/// comes back transposed too. `row_sums`: the seed's row sums, needed when !transposed.
+/// comes back transposed too. `sums`: from the check pass, with the first row step when
+/// transposed.
 template <class Passes>
 IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals, Passes& passes,
-              bool transposed, double tol, int max_iter, const Eigen::VectorXd& row_sums) {
+              bool transposed, double tol, int max_iter, const SeedSums& sums) {
   IpfResult result;
   const Eigen::Index rows = row_totals.size(), cols = col_totals.size();
   Eigen::VectorXd a(rows), b(cols), rs, cs;
@@ -332,7 +408,7 @@ IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_tota
   };
   if (!transposed) {
     // Lines are the table's columns: one pass does the column step and the row sums after it.
-    rs = row_sums;
+    rs = sums.rows;
     for (int it = 1; it <= max_iter; ++it) {
       for (Eigen::Index i = 0; i < rows; ++i) a(i) = rs(i) > 0 ? row_totals(i) / rs(i) : 0.0;
       passes.scale(a, col_totals, cs, b, &rs);
@@ -347,10 +423,10 @@ IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_tota
     return result;
   }
   // Lines are the table's rows: one pass does the row sums (the check of the last sweep), the
-  // row step of the next sweep, and the column sums after it.
+  // row step of the next sweep, and the column sums after it. The check pass did the first.
   Eigen::VectorXd a_next;
-  b.setOnes();
-  passes.scale(b, row_totals, rs, a, &cs);
+  a = sums.a;
+  cs = sums.cols_after_a;
   for (int it = 1; it <= max_iter; ++it) {
     double error = 0.0;
     for (Eigen::Index j = 0; j < cols; ++j) {
@@ -373,6 +449,7 @@ IpfResult checked_fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& 
                       int max_iter, unsigned threads, const std::string& rows_name,
                       const std::string& cols_name, const std::string& seed_name) {
   const Eigen::Index rows = row_totals.size(), cols = col_totals.size();
+  const Eigen::VectorXd* first_step = transposed ? &row_totals : nullptr;
   const auto check_balance = [&] {
     const double rs = row_totals.sum(), cs = col_totals.sum();
     if (!balanced(rs, cs)) {
@@ -383,14 +460,15 @@ IpfResult checked_fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& 
   if (seed.size() == 0) {
     check_balance();
     OnesPasses passes(transposed ? cols : rows, transposed ? rows : cols);
+    Eigen::VectorXd mins;
     return fit(row_totals, col_totals, passes, transposed, tol, max_iter,
-               Eigen::VectorXd::Ones(rows) * static_cast<double>(cols));
+               passes.check(first_step, mins, transposed));
   }
   LinePasses passes(seed, threads);
-  const SeedSums sums = checked_sums(passes, seed, transposed, seed_name);
+  const SeedSums sums = checked_sums(passes, seed, transposed, first_step, seed_name);
   check_balance();
   check_support(row_totals, col_totals, sums, rows_name, cols_name, seed_name);
-  return fit(row_totals, col_totals, passes, transposed, tol, max_iter, sums.rows);
+  return fit(row_totals, col_totals, passes, transposed, tol, max_iter, sums);
 }
 
 std::string shape_error(Eigen::Index rows, Eigen::Index cols, Eigen::Index want_rows,
@@ -690,8 +768,8 @@ StockFlows flows_from_stocks(const Eigen::MatrixXd& stock_t0, const Eigen::Matri
   Eigen::MatrixXd seed = Eigen::MatrixXd::Ones(n, n);
   if (stayers_fixed) seed.diagonal().setZero();
   LinePasses passes(seed, 0);
-  Eigen::VectorXd seed_cols, seed_mins, seed_rows;
-  passes.sums(seed_cols, seed_mins, seed_rows);
+  Eigen::VectorXd mins;
+  const SeedSums sums = passes.check(nullptr, mins, false);
   for (Eigen::Index b = 0; b < n; ++b) {
     Eigen::VectorXd origin = m1.row(b).transpose();
     Eigen::VectorXd destination = m2.row(b).transpose();
@@ -704,7 +782,7 @@ StockFlows flows_from_stocks(const Eigen::MatrixXd& stock_t0, const Eigen::Matri
     // Rounding from the adjustments: make the two totals equal to the last bit.
     const double so = origin.sum(), sd = destination.sum();
     if (so > 0 && sd > 0) destination *= so / sd;
-    auto one = fit(origin, destination, passes, false, tol, max_iter, seed_rows);
+    auto one = fit(origin, destination, passes, false, tol, max_iter, sums);
     if (stayers_fixed) one.fitted.diagonal() = stayers;
     result.iterations = std::max(result.iterations, one.iterations);
     result.converged = result.converged && one.converged;
