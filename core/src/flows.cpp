@@ -18,11 +18,16 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "corridor/error.hpp"
 #include "flows_checks.hpp"
@@ -39,6 +44,8 @@ constexpr Eigen::Index kMaxBlocks = 16;
 constexpr Eigen::Index kMinBlockLines = 64;
 /// Seeds with fewer values than this are read by the calling thread alone.
 constexpr Eigen::Index kMinParallelValues = Eigen::Index{1} << 18;
+/// Fitted tables this large (8 MB) or larger are written past the caches.
+constexpr Eigen::Index kStreamValues = Eigen::Index{1} << 20;
 /// Lines whose updates of a block's partial sum are made in one sweep over it (in line order:
 /// the same sums as one line at a time, with an eighth of the traffic).
 constexpr int kGroup = 8;
@@ -48,8 +55,8 @@ constexpr int kLanes = 16;
 
 /// line . x (x = nullptr: the sum of the line) over len values, and the smallest value if
 /// `low` is not null; in a fixed order.
-[[gnu::always_inline]] inline double line_dot(const double* line, const double* x,
-                                              Eigen::Index len, double* low = nullptr) {
+[[gnu::always_inline]] inline double line_dot(const double* line, const double* x, Eigen::Index len,
+                                              double* low = nullptr) {
   double lane[kLanes] = {};
   double least[kLanes];
   std::fill(least, least + kLanes, std::numeric_limits<double>::infinity());
@@ -133,61 +140,55 @@ struct PassArgs {
 }
 
 /// out(:, l) = (x .* line_l) f[l] for lines [begin, end) of m (`len` values, `stride` apart);
-/// out is len x lines, contiguous.
-[[gnu::always_inline]] inline void product_lines(const double* m, Eigen::Index stride,
-                                                 Eigen::Index len, Eigen::Index begin,
-                                                 Eigen::Index end, const double* x,
-                                                 const double* f, double* out) {
+/// out is len x lines, contiguous. `stream`: write past the caches (non-temporal stores, on
+/// x86-64): the table is not read again here, and this saves reading each of its cache lines
+/// before writing it. The same products either way.
+void product_lines(const double* m, Eigen::Index stride, Eigen::Index len, Eigen::Index begin,
+                   Eigen::Index end, const double* x, const double* f, double* out, bool stream) {
   for (Eigen::Index l = begin; l < end; ++l) {
     const double* in = m + l * stride;
     double* __restrict o = out + l * len;
     const double fl = f[l];
-    for (Eigen::Index k = 0; k < len; ++k) o[k] = (x[k] * in[k]) * fl;
+    Eigen::Index k = 0;
+#if defined(__SSE2__)
+    if (stream) {
+      if (reinterpret_cast<std::uintptr_t>(o) % 16 != 0 && len > 0) {
+        o[0] = (x[0] * in[0]) * fl;
+        k = 1;
+      }
+      const __m128d vf = _mm_set1_pd(fl);
+      for (; k + 2 <= len; k += 2)
+        _mm_stream_pd(o + k, _mm_mul_pd(_mm_mul_pd(_mm_loadu_pd(x + k), _mm_loadu_pd(in + k)), vf));
+    }
+#endif
+    for (; k < len; ++k) o[k] = (x[k] * in[k]) * fl;
   }
+#if defined(__SSE2__)
+  if (stream) _mm_sfence();
+#endif
 }
 
-using ProductLines = void (*)(const double*, Eigen::Index, Eigen::Index, Eigen::Index,
-                              Eigen::Index, const double*, const double*, double*);
-
-/// The two kernels, built for the CPU they run on.
-struct Kernels {
-  void (*pass)(const PassArgs&, Eigen::Index, Eigen::Index);
-  ProductLines product;
-};
+using PassKernel = void (*)(const PassArgs&, Eigen::Index, Eigen::Index);
 
 void pass_generic(const PassArgs& p, Eigen::Index begin, Eigen::Index end) {
   pass_lines(p, begin, end);
 }
-void product_generic(const double* m, Eigen::Index stride, Eigen::Index len, Eigen::Index begin,
-                     Eigen::Index end, const double* x, const double* f, double* out) {
-  product_lines(m, stride, len, begin, end, x, f, out);
-}
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-// The same code with 256-bit vectors where the CPU has them: with the seed in cache, a pass is
+// The pass with 256-bit vectors where the CPU has them: with the seed in cache, a pass is
 // bound by arithmetic as much as by memory. AVX2 without FMA rounds exactly as SSE2, so the
 // fit does not depend on which of the two runs.
 __attribute__((target("avx2"))) void pass_avx2(const PassArgs& p, Eigen::Index begin,
                                                Eigen::Index end) {
   pass_lines(p, begin, end);
 }
-__attribute__((target("avx2"))) void product_avx2(const double* m, Eigen::Index stride,
-                                                  Eigen::Index len, Eigen::Index begin,
-                                                  Eigen::Index end, const double* x,
-                                                  const double* f, double* out) {
-  product_lines(m, stride, len, begin, end, x, f, out);
-}
 
-const Kernels& kernels() {
-  static const Kernels k = __builtin_cpu_supports("avx2") ? Kernels{pass_avx2, product_avx2}
-                                                          : Kernels{pass_generic, product_generic};
+PassKernel pass_kernel() {
+  static const PassKernel k = __builtin_cpu_supports("avx2") ? pass_avx2 : pass_generic;
   return k;
 }
 #else
-const Kernels& kernels() {
-  static const Kernels k{pass_generic, product_generic};
-  return k;
-}
+PassKernel pass_kernel() { return pass_generic; }
 #endif
 
 /// What a seed's check pass gives the fit: its row and column sums, and, when its lines are
@@ -218,8 +219,7 @@ class LinePasses {
   /// The check pass: the sum and smallest value of each line (`mins`), and the sum of the
   /// lines. With `line_totals`, also the first step on the lines from a seed of all-ones
   /// factors: a = line_totals / line sums, and the sum of a(l) line_l.
-  SeedSums check(const Eigen::VectorXd* line_totals, Eigen::VectorXd& mins,
-                 bool lines_are_rows) {
+  SeedSums check(const Eigen::VectorXd* line_totals, Eigen::VectorXd& mins, bool lines_are_rows) {
     Eigen::VectorXd line_sums(lines_), plain, f, scaled;
     mins.resize(lines_);
     if (line_totals != nullptr) f.resize(lines_);
@@ -246,9 +246,10 @@ class LinePasses {
   /// diag(x) m diag(f): (x(k) m(k, l)) f(l).
   Eigen::MatrixXd product(const Eigen::VectorXd& x, const Eigen::VectorXd& f) {
     Eigen::MatrixXd out(len_, lines_);
-    const ProductLines product = kernels().product;
+    const bool stream = out.size() >= kStreamValues;
     for_blocks([&](Eigen::Index, Eigen::Index begin, Eigen::Index end) {
-      product(m_.data(), m_.outerStride(), len_, begin, end, x.data(), f.data(), out.data());
+      product_lines(m_.data(), m_.outerStride(), len_, begin, end, x.data(), f.data(), out.data(),
+                    stream);
     });
     return out;
   }
@@ -270,7 +271,7 @@ class LinePasses {
   void run(const PassArgs& p, Eigen::VectorXd* scaled, Eigen::VectorXd* plain) {
     const Eigen::Index parts = (scaled != nullptr) + (plain != nullptr);
     partial_.resize(len_, blocks_ * parts);
-    const auto pass = kernels().pass;
+    const PassKernel pass = pass_kernel();
     for_blocks([&](Eigen::Index b, Eigen::Index begin, Eigen::Index end) {
       PassArgs q = p;
       Eigen::Index c = b * parts;
@@ -351,8 +352,7 @@ class OnesPasses {
 /// errors. With row totals (transposed only), the first row step too (SeedSums).
 template <class Passes>
 SeedSums checked_sums(Passes& passes, const Eigen::Ref<const Eigen::MatrixXd>& seed,
-                      bool transposed, const Eigen::VectorXd* row_totals,
-                      const std::string& name) {
+                      bool transposed, const Eigen::VectorXd* row_totals, const std::string& name) {
   Eigen::VectorXd mins;
   SeedSums sums = passes.check(row_totals, mins, transposed);
   // A negative minimum or a sum that is not finite (a NaN or an infinity in the line): find

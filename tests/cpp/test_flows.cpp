@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "catch.hpp"
@@ -719,22 +720,29 @@ std::tuple<Eigen::MatrixXd, Eigen::VectorXd, Eigen::VectorXd> gravity_problem(in
   return {s, r, c};
 }
 
-}  // namespace
-
-TEST_CASE("ipf2 makes the textbook IPF's sweeps on the table", "[flows]") {
-  // Odd sizes, so no line is a whole number of vector lanes or groups of lines.
-  const auto [seed, rows, cols] = gravity_problem(301, 263, 3);
-  Eigen::MatrixXd m = seed;  // scale rows, scale columns, check the margins
-  int sweeps = 0;
-  for (sweeps = 1; sweeps <= 1000; ++sweeps) {
+// The textbook IPF on the table: scale rows, scale columns, check the margins. The table and
+// the sweeps made.
+std::pair<Eigen::MatrixXd, int> textbook_ipf(Eigen::MatrixXd m, const Eigen::VectorXd& rows,
+                                             const Eigen::VectorXd& cols, double tol,
+                                             int max_iter) {
+  for (int sweep = 1; sweep <= max_iter; ++sweep) {
     const Eigen::VectorXd r = m.rowwise().sum();
     m = (rows.array() / r.array()).matrix().asDiagonal() * m;
     const Eigen::RowVectorXd c = m.colwise().sum();
     m = m * (cols.transpose().array() / c.array()).matrix().asDiagonal();
     const double error = std::max((m.rowwise().sum() - rows).cwiseAbs().maxCoeff(),
                                   (m.colwise().sum() - cols.transpose()).cwiseAbs().maxCoeff());
-    if (error <= 1e-6) break;
+    if (error <= tol) return {m, sweep};
   }
+  return {m, max_iter};
+}
+
+}  // namespace
+
+TEST_CASE("ipf2 makes the textbook IPF's sweeps on the table", "[flows]") {
+  // Odd sizes, so no line is a whole number of vector lanes or groups of lines.
+  const auto [seed, rows, cols] = gravity_problem(301, 263, 3);
+  const auto [m, sweeps] = textbook_ipf(seed, rows, cols, 1e-6, 1000);
   REQUIRE(sweeps > 10);
   const auto a = ipf2(rows, cols, seed, 1e-6, 1000);
   const Eigen::MatrixXd seed_t = seed.transpose();
@@ -748,15 +756,21 @@ TEST_CASE("ipf2 makes the textbook IPF's sweeps on the table", "[flows]") {
 }
 
 TEST_CASE("ipf2 gives the same fit to the last bit on any number of threads", "[flows]") {
-  // Large enough to be read on several threads (a 2 MB seed or more).
-  const auto [seed, rows, cols] = gravity_problem(613, 509, 11);
+  // Large enough to be read on several threads and to have the table written past the caches
+  // (over 2^20 values).
+  const auto [seed, rows, cols] = gravity_problem(1031, 1019, 11);
   const Eigen::MatrixXd seed_t = seed.transpose();
-  const auto a1 = ipf2(rows, cols, seed, 1e-9, 40, 1);
-  const auto b1 = ipf2_transposed(rows, cols, seed_t, 1e-9, 40, 1);
+  const auto a1 = ipf2(rows, cols, seed, 1e-9, 30, 1);
+  const auto b1 = ipf2_transposed(rows, cols, seed_t, 1e-9, 30, 1);
+  const auto [m, sweeps] = textbook_ipf(seed, rows, cols, 1e-9, 30);
+  CHECK(a1.iterations == sweeps);
+  CHECK(b1.iterations == sweeps);
+  CHECK((a1.fitted - m).cwiseAbs().maxCoeff() <= 1e-12 * m.maxCoeff());
+  CHECK((b1.fitted.transpose() - m).cwiseAbs().maxCoeff() <= 1e-12 * m.maxCoeff());
   for (unsigned threads : {2u, 3u, 5u, 0u}) {
     INFO("threads " << threads);
-    const auto a = ipf2(rows, cols, seed, 1e-9, 40, threads);
-    const auto b = ipf2_transposed(rows, cols, seed_t, 1e-9, 40, threads);
+    const auto a = ipf2(rows, cols, seed, 1e-9, 30, threads);
+    const auto b = ipf2_transposed(rows, cols, seed_t, 1e-9, 30, threads);
     CHECK(a.iterations == a1.iterations);
     CHECK(a.max_margin_error == a1.max_margin_error);
     CHECK((a.fitted.array() == a1.fitted.array()).all());
