@@ -4,7 +4,7 @@
 // Design notes: arguments are cast to Eigen (one copy from the row-major numpy buffer) with the
 // GIL held, the compute runs with it released, and results go back as numpy arrays that own a
 // moved std::vector (no second copy). ipf2, whose tables are the largest, copies neither way:
-// the seed is read in place as its transpose and the fit comes back in the matrix it was made in.
+// the seed is read in place as its transpose, and the fit is written into a numpy array.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -68,17 +68,6 @@ py::array_t<double> from_matrix(const Eigen::MatrixXd& m) {
                      static_cast<std::size_t>(m.cols()));
 }
 
-/// A column-major cols x rows matrix as the row-major rows x cols array it already is in
-/// memory: moved into a capsule that the array owns, not copied.
-py::array_t<double> adopt_transposed(Eigen::MatrixXd&& m_t) {
-  auto* owned = new Eigen::MatrixXd(std::move(m_t));
-  py::capsule owner(owned, [](void* p) { delete static_cast<Eigen::MatrixXd*>(p); });
-  const auto rows = static_cast<py::ssize_t>(owned->cols());
-  const auto cols = static_cast<py::ssize_t>(owned->rows());
-  const auto item = static_cast<py::ssize_t>(sizeof(double));
-  return py::array_t<double>({rows, cols}, {cols * item, item}, owned->data(), owner);
-}
-
 py::array_t<double> from_vector(const Eigen::VectorXd& v) {
   return to_numpy(std::vector<double>(v.data(), v.data() + v.size()));
 }
@@ -138,13 +127,15 @@ void register_estimation(py::module_& m) {
         const Array s = given ? as_array(seed, 2, "seed") : Array();
         const Eigen::Map<const Eigen::MatrixXd> seed_t(
             given ? s.data() : nullptr, given ? s.shape(1) : 0, given ? s.shape(0) : 0);
+        // numpy allocates the result (in huge pages when large), and the fit is written there.
+        py::array_t<double> fitted({rt.size(), ct.size()});
+        const Eigen::Map<Eigen::MatrixXd> fitted_t(fitted.mutable_data(), ct.size(), rt.size());
         IpfResult r;
         {
           py::gil_scoped_release release;
-          r = ipf2_transposed(rt, ct, seed_t, tol, max_iter);
+          r = ipf2_transposed(rt, ct, seed_t, fitted_t, tol, max_iter);
         }
-        return py::make_tuple(adopt_transposed(std::move(r.fitted)), r.iterations, r.converged,
-                              r.max_margin_error);
+        return py::make_tuple(fitted, r.iterations, r.converged, r.max_margin_error);
       },
       py::arg("row_totals"), py::arg("col_totals"), py::arg("seed") = py::none(),
       py::arg("tol") = 1e-10, py::arg("max_iter") = 1000,

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -44,6 +45,9 @@ constexpr Eigen::Index kMaxBlocks = 16;
 constexpr Eigen::Index kMinBlockLines = 64;
 /// Seeds with fewer values than this are read by the calling thread alone.
 constexpr Eigen::Index kMinParallelValues = Eigen::Index{1} << 18;
+/// How long the threads of a pass poll for the next pass, or for each other, before sleeping:
+/// passes come back to back, about a millisecond each on a 2,000 x 2,000 seed.
+constexpr std::chrono::microseconds kPoll{300};
 /// Fitted tables this large (8 MB) or larger are written past the caches.
 constexpr Eigen::Index kStreamValues = Eigen::Index{1} << 20;
 /// Lines whose updates of a block's partial sum are made in one sweep over it (in line order:
@@ -213,7 +217,7 @@ class LinePasses {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     const auto used = static_cast<unsigned>(std::min<Eigen::Index>(threads, blocks_));
     if (used > 1 && m.size() >= kMinParallelValues)
-      pool_ = std::make_unique<detail::WorkerPool>(used);
+      pool_ = std::make_unique<detail::WorkerPool>(used, kPoll);
   }
 
   /// The check pass: the sum and smallest value of each line (`mins`), and the sum of the
@@ -243,15 +247,12 @@ class LinePasses {
     run(p, acc, nullptr);
   }
 
-  /// diag(x) m diag(f): (x(k) m(k, l)) f(l).
-  Eigen::MatrixXd product(const Eigen::VectorXd& x, const Eigen::VectorXd& f) {
-    Eigen::MatrixXd out(len_, lines_);
-    const bool stream = out.size() >= kStreamValues;
+  /// out = diag(x) m diag(f), (x(k) m(k, l)) f(l); out: len x lines, contiguous.
+  void product(const Eigen::VectorXd& x, const Eigen::VectorXd& f, double* out) {
+    const bool stream = len_ * lines_ >= kStreamValues;
     for_blocks([&](Eigen::Index, Eigen::Index begin, Eigen::Index end) {
-      product_lines(m_.data(), m_.outerStride(), len_, begin, end, x.data(), f.data(), out.data(),
-                    stream);
+      product_lines(m_.data(), m_.outerStride(), len_, begin, end, x.data(), f.data(), out, stream);
     });
-    return out;
   }
 
  private:
@@ -340,8 +341,8 @@ class OnesPasses {
     if (acc != nullptr) acc->setConstant(len_, line_dot(f.data(), nullptr, lines_));
   }
 
-  Eigen::MatrixXd product(const Eigen::VectorXd& x, const Eigen::VectorXd& f) const {
-    return x * f.transpose();
+  void product(const Eigen::VectorXd& x, const Eigen::VectorXd& f, double* out) const {
+    Eigen::Map<Eigen::MatrixXd>(out, len_, lines_).noalias() = x * f.transpose();
   }
 
  private:
@@ -391,15 +392,22 @@ void check_support(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col
 /// then b = cols / (seed' a): the same iterates as scaling the table row by row and column by
 /// column. A row (column) whose current sum is 0 stays 0. The error of a sweep is the largest
 /// |margin - total| of the table after it, rows and columns.
-/// `transposed`: the passes read the seed's transpose (lines = the table's rows), and `fitted`
+/// `transposed`: the passes read the seed's transpose (lines = the table's rows), and the fit
 /// comes back transposed too. `sums`: from the check pass, with the first row step when
-/// transposed.
+/// transposed. `out`: where to write the fit (contiguous), or null for IpfResult::fitted.
 template <class Passes>
 IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals, Passes& passes,
-              bool transposed, double tol, int max_iter, const SeedSums& sums) {
+              bool transposed, double tol, int max_iter, const SeedSums& sums, double* out) {
   IpfResult result;
   const Eigen::Index rows = row_totals.size(), cols = col_totals.size();
   Eigen::VectorXd a(rows), b(cols), rs, cs;
+  auto finish = [&](const Eigen::VectorXd& x, const Eigen::VectorXd& f) {
+    if (out == nullptr) {
+      result.fitted.resize(x.size(), f.size());
+      out = result.fitted.data();
+    }
+    passes.product(x, f, out);
+  };
   auto record = [&](int it, double error) {
     result.iterations = it;
     result.max_margin_error = error;
@@ -419,7 +427,7 @@ IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_tota
         error = std::max(error, std::abs(a(i) * rs(i) - row_totals(i)));
       if (record(it, error)) break;
     }
-    result.fitted = passes.product(a, b);
+    finish(a, b);
     return result;
   }
   // Lines are the table's rows: one pass does the row sums (the check of the last sweep), the
@@ -439,7 +447,7 @@ IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_tota
     if (record(it, error)) break;
     a.swap(a_next);
   }
-  result.fitted = passes.product(b, a);
+  finish(b, a);
   return result;
 }
 
@@ -447,7 +455,8 @@ IpfResult fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_tota
 IpfResult checked_fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
                       const Eigen::Ref<const Eigen::MatrixXd>& seed, bool transposed, double tol,
                       int max_iter, unsigned threads, const std::string& rows_name,
-                      const std::string& cols_name, const std::string& seed_name) {
+                      const std::string& cols_name, const std::string& seed_name,
+                      double* out = nullptr) {
   const Eigen::Index rows = row_totals.size(), cols = col_totals.size();
   const Eigen::VectorXd* first_step = transposed ? &row_totals : nullptr;
   const auto check_balance = [&] {
@@ -462,13 +471,13 @@ IpfResult checked_fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& 
     OnesPasses passes(transposed ? cols : rows, transposed ? rows : cols);
     Eigen::VectorXd mins;
     return fit(row_totals, col_totals, passes, transposed, tol, max_iter,
-               passes.check(first_step, mins, transposed));
+               passes.check(first_step, mins, transposed), out);
   }
   LinePasses passes(seed, threads);
   const SeedSums sums = checked_sums(passes, seed, transposed, first_step, seed_name);
   check_balance();
   check_support(row_totals, col_totals, sums, rows_name, cols_name, seed_name);
-  return fit(row_totals, col_totals, passes, transposed, tol, max_iter, sums);
+  return fit(row_totals, col_totals, passes, transposed, tol, max_iter, sums, out);
 }
 
 std::string shape_error(Eigen::Index rows, Eigen::Index cols, Eigen::Index want_rows,
@@ -491,9 +500,11 @@ IpfResult ipf2(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_tot
                      "col_totals", "seed");
 }
 
-IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
-                          const Eigen::Ref<const Eigen::MatrixXd>& seed_t, double tol, int max_iter,
-                          unsigned threads) {
+namespace {
+
+IpfResult transposed_fit(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
+                         const Eigen::Ref<const Eigen::MatrixXd>& seed_t, double tol, int max_iter,
+                         unsigned threads, double* out) {
   check_vector(row_totals, "row_totals");
   check_vector(col_totals, "col_totals");
   check_controls(tol, max_iter);
@@ -502,7 +513,28 @@ IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::Vector
     throw InputError(
         shape_error(seed_t.cols(), seed_t.rows(), row_totals.size(), col_totals.size()));
   return checked_fit(row_totals, col_totals, seed_t, true, tol, max_iter, threads, "row_totals",
-                     "col_totals", "seed");
+                     "col_totals", "seed", out);
+}
+
+}  // namespace
+
+IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
+                          const Eigen::Ref<const Eigen::MatrixXd>& seed_t, double tol, int max_iter,
+                          unsigned threads) {
+  return transposed_fit(row_totals, col_totals, seed_t, tol, max_iter, threads, nullptr);
+}
+
+IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
+                          const Eigen::Ref<const Eigen::MatrixXd>& seed_t,
+                          Eigen::Map<Eigen::MatrixXd> fitted_t, double tol, int max_iter,
+                          unsigned threads) {
+  if (fitted_t.rows() != col_totals.size() || fitted_t.cols() != row_totals.size()) {
+    throw InputError("fitted_t: shape " + std::to_string(fitted_t.rows()) + " x " +
+                     std::to_string(fitted_t.cols()) + ", expected " +
+                     std::to_string(col_totals.size()) + " x " + std::to_string(row_totals.size()) +
+                     " (col_totals x row_totals)");
+  }
+  return transposed_fit(row_totals, col_totals, seed_t, tol, max_iter, threads, fitted_t.data());
 }
 
 Ipf3Result ipf3(const Eigen::MatrixXd& origin_by_birth, const Eigen::MatrixXd& destination_by_birth,
@@ -782,7 +814,7 @@ StockFlows flows_from_stocks(const Eigen::MatrixXd& stock_t0, const Eigen::Matri
     // Rounding from the adjustments: make the two totals equal to the last bit.
     const double so = origin.sum(), sd = destination.sum();
     if (so > 0 && sd > 0) destination *= so / sd;
-    auto one = fit(origin, destination, passes, false, tol, max_iter, sums);
+    auto one = fit(origin, destination, passes, false, tol, max_iter, sums, nullptr);
     if (stayers_fixed) one.fitted.diagonal() = stayers;
     result.iterations = std::max(result.iterations, one.iterations);
     result.converged = result.converged && one.converged;

@@ -788,3 +788,23 @@ TEST_CASE("ipf2_transposed without a seed is ipf2 without a seed", "[flows]") {
   check_matrix(b.fitted.transpose(), a.fitted, 1e-12);
   check_matrix(a.fitted, rows * cols.transpose() / 45.0, 1e-12);
 }
+
+TEST_CASE("ipf2_transposed writes the same fit into the caller's memory", "[flows]") {
+  const auto [seed, rows, cols] = gravity_problem(37, 29, 5);
+  const Eigen::MatrixXd seed_t = seed.transpose();
+  const auto a = ipf2_transposed(rows, cols, seed_t, 1e-9, 100);
+  std::vector<double> memory(static_cast<std::size_t>(seed.size()));
+  const auto b = ipf2_transposed(rows, cols, seed_t,
+                                 Eigen::Map<Eigen::MatrixXd>(memory.data(), 29, 37), 1e-9, 100);
+  CHECK(b.fitted.size() == 0);
+  CHECK(b.iterations == a.iterations);
+  CHECK((Eigen::Map<Eigen::MatrixXd>(memory.data(), 29, 37).array() == a.fitted.array()).all());
+  const auto c = ipf2_transposed(rows, cols, Eigen::MatrixXd(),
+                                 Eigen::Map<Eigen::MatrixXd>(memory.data(), 29, 37), 1e-9, 100);
+  const auto d = ipf2_transposed(rows, cols, Eigen::MatrixXd(), 1e-9, 100);
+  CHECK((Eigen::Map<Eigen::MatrixXd>(memory.data(), 29, 37).array() == d.fitted.array()).all());
+  CHECK(c.iterations == d.iterations);
+  CHECK_THROWS_WITH(
+      ipf2_transposed(rows, cols, seed_t, Eigen::Map<Eigen::MatrixXd>(memory.data(), 37, 29)),
+      contains("fitted_t: shape"));
+}

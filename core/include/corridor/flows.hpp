@@ -77,6 +77,15 @@ IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::Vector
                           const Eigen::Ref<const Eigen::MatrixXd>& seed_t, double tol = 1e-10,
                           int max_iter = 1000, unsigned threads = 0);
 
+/// ipf2_transposed writing the fit into `fitted_t` (columns x rows, e.g. a numpy array's memory)
+/// and leaving IpfResult::fitted empty. For large tables: numpy's allocator asks for huge
+/// pages, where a fresh 32 MB matrix costs some 8,000 page faults.
+/// @throws InputError naming `fitted_t` if its shape is not columns x rows, or as ipf2
+IpfResult ipf2_transposed(const Eigen::VectorXd& row_totals, const Eigen::VectorXd& col_totals,
+                          const Eigen::Ref<const Eigen::MatrixXd>& seed_t,
+                          Eigen::Map<Eigen::MatrixXd> fitted_t, double tol = 1e-10,
+                          int max_iter = 1000, unsigned threads = 0);
+
 /// A fitted three-way table [born][origin][destination] and how the fit went.
 struct Ipf3Result {
   std::vector<Eigen::MatrixXd> fitted;  ///< one origin x destination matrix per place of birth
