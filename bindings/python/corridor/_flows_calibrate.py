@@ -1,7 +1,25 @@
 """Calibration of a scenario's movement parameters to observed daily arrivals, for
 :mod:`corridor.flows`. Every evaluation is one run of the C++ expected-flow engine
 (``Scenario.run(engine="expected")``); this module only drives a derivative-free optimiser
-(scipy) and scores the runs."""
+(scipy) and scores the runs.
+
+Design notes:
+- The fitted-days SSE is not smooth in every parameter. Flee's full-camp rule stops all
+  movement to a camp whose capacity multiplier is below 0.5 (occupancy above 95% of its
+  scaled capacity), and a camp that hovers at that line lets a whole day's movers in on the
+  day it dips below it; which day that is moves in steps with the parameter. On the exercise
+  scenario that gives a notch about 0.03 wide at camp_weight 2.5 with plateaus around it
+  (docs/flows.md). Local methods cannot see past a plateau, so two global options sit on top
+  of them: several starts (the initial values plus Latin-hypercube points in the bounds, each
+  refined locally in its own stratum) and scipy's differential evolution polished locally.
+- Budget. ``max_evals`` counts engine runs (cache hits are free) over the whole search, and a
+  guard in the objective enforces it per stage, since scipy's own counters count calls, not
+  runs, and differential evolution has none. Every stage keeps the best point it ran, so a
+  stage cut short still reports its best.
+- Determinism: the engine is deterministic, the random parts (Latin hypercube, differential
+  evolution) take ``seed`` and run on one worker, so the same inputs and seed give the same
+  result.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +35,10 @@ from corridor import _core
 from corridor._core import InputError
 
 __all__ = ["Calibration", "calibrate"]
+
+_LOCAL_METHODS = ("Nelder-Mead", "Powell")
+_METHODS = (*_LOCAL_METHODS, "differential_evolution")
+_DE_POPSIZE = 15  # scipy's default: the population is 15 x the number of parameters
 
 # Ranges of the [movement] keys (docs/scenario.md); keys not listed are unbounded.
 _BOUNDS: dict[str, tuple[float, float]] = {
@@ -70,8 +92,15 @@ class Calibration:
     evaluations : int
         Engine runs, including the Hessian's.
     converged : bool
+        The kept search's.
     message : str
-        The optimiser's.
+        The optimiser's, for the kept search.
+    searches : pandas.DataFrame
+        One row per search (index ``search``): ``kind`` (``"local"`` for each start,
+        ``"differential_evolution"``, ``"polish"``), ``initial_<path>`` and ``fitted_<path>``
+        for each parameter, ``sse_fit``, ``rmse_fit``, ``rmse_holdout``, ``evaluations``
+        (engine runs of that search), ``converged`` and ``kept`` (the search whose result is
+        returned).
     """
 
     parameters: pd.DataFrame
@@ -86,6 +115,7 @@ class Calibration:
     evaluations: int = 0
     converged: bool = False
     message: str = ""
+    searches: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def __repr__(self) -> str:
         vals = ", ".join(f"{k}={v:.4g}" for k, v in self.values.items())
@@ -132,6 +162,24 @@ def _observed_wide(observed: Any, start: pd.Timestamp) -> pd.DataFrame:
         raise InputError("observed: infinite arrivals")
     frame.columns = pd.Index([str(c) for c in frame.columns], name="site")
     return frame.sort_index()
+
+
+def _whole(value: Any, name: str, least: int) -> int:
+    """An int argument >= least, or an InputError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise InputError(f"{name}: expected a whole number >= {least}, got {value!r}")
+    return int(value)
+
+
+def _seeded(function: Any, seed: int) -> dict[str, int]:
+    """The seed keyword of a scipy function: ``rng`` since scipy 1.15, ``seed`` before."""
+    import inspect
+
+    return {"rng" if "rng" in inspect.signature(function).parameters else "seed": seed}
+
+
+class _Spent(Exception):
+    """A search stage ran out of engine runs."""
 
 
 def _parameters(scenario, parameters, bounds, initial):
@@ -187,6 +235,8 @@ def calibrate(
     max_evals: int = 200,
     tol: float = 1e-4,
     step: float = 0.05,
+    starts: int = 1,
+    seed: int = 0,
 ) -> Calibration:
     """Fit movement parameters of a scenario to observed daily arrivals per site.
 
@@ -218,16 +268,32 @@ def calibrate(
     holdout_days : sequence of int, optional
         Days (from the scenario's start) to hold out instead.
     method : str
-        A derivative-free ``scipy.optimize.minimize`` method: ``"Nelder-Mead"`` or
-        ``"Powell"``.
+        A derivative-free ``scipy.optimize.minimize`` method, ``"Nelder-Mead"`` or
+        ``"Powell"`` (local: they stop on the first plateau of a response with steps, see
+        docs/flows.md), or ``"differential_evolution"``: scipy's global, bounded
+        ``differential_evolution`` (a population of 15 x the number of parameters, seeded,
+        not polished by scipy), whose best point is then polished by Nelder-Mead. Needs finite
+        bounds.
     max_evals : int
-        Most engine runs for the optimiser.
+        Most engine runs for the whole search, >= 1 (repeated values are not rerun): for
+        several starts, an equal share each; for differential evolution, three quarters for
+        the evolution (whole generations) and the rest for the polish. The Hessian's runs come
+        on top.
     tol : float
         Optimiser tolerance, in parameters scaled by their starting values and in the SSE
         relative to the starting one.
     step : float
         Relative finite-difference step of the Hessian (5% of each value by default: the
         engine's response to some parameters has small steps, which a tiny step would see).
+    starts : int
+        Local searches (with ``method``), >= 1; the best is kept. The first starts from the
+        initial values (so ``starts=1`` is a single local search), the others from a
+        Latin-hypercube sample of ``starts - 1`` points within the bounds
+        (``scipy.stats.qmc.LatinHypercube``, seeded), each with a first Nelder-Mead simplex of
+        half its stratum's width. More than one needs finite bounds.
+    seed : int
+        Seed of the Latin hypercube and of differential evolution, >= 0: the same inputs and
+        seed give the same result.
 
     Returns
     -------
@@ -236,12 +302,25 @@ def calibrate(
     Raises
     ------
     corridor.InputError
-        Unknown sites or parameters, a start outside the bounds, no day left to fit.
+        Unknown sites or parameters, a start outside the bounds, no day left to fit, infinite
+        bounds for a global search, bad ``method``, ``max_evals``, ``starts`` or ``seed``
+        (the message starts with the argument's name).
     """
-    from scipy.optimize import minimize
+    from scipy.optimize import differential_evolution, minimize
+    from scipy.stats import qmc
 
-    if method not in ("Nelder-Mead", "Powell"):
-        raise InputError(f"method: expected 'Nelder-Mead' or 'Powell', got {method!r}")
+    if method not in _METHODS:
+        raise InputError(
+            f"method: expected 'Nelder-Mead', 'Powell' or 'differential_evolution', got {method!r}"
+        )
+    max_evals = _whole(max_evals, "max_evals", 1)
+    starts = _whole(starts, "starts", 1)
+    seed = _whole(seed, "seed", 0)
+    if method == "differential_evolution" and starts != 1:
+        raise InputError(
+            f"starts: differential evolution is a global search already; give starts=1, not "
+            f"{starts}"
+        )
     start = pd.Timestamp(str(scenario.get("start", "1970-01-01")))
     obs = _observed_wide(observed, start)
     horizon = int(scenario.get("days", 0) or 0)
@@ -338,25 +417,129 @@ def calibrate(
     sse0 = sse(pred0, fit_mask)
     ref = sse0 if sse0 > 0 else 1.0
 
+    p = len(paths)
+    if (starts > 1 or method == "differential_evolution") and not (
+        np.isfinite(low).all() and np.isfinite(high).all()
+    ):
+        unbounded = [path for path, lo, hi in zip(paths, low, high) if not np.isfinite(hi - lo)]
+        raise InputError(
+            f"bounds: a global search ({'starts > 1' if starts > 1 else method}) needs finite "
+            f"bounds; give bounds= for {unbounded}"
+        )
+    n_pop = _DE_POPSIZE * p
+    if method == "differential_evolution":
+        de_budget = (max_evals * 3 // 4) // n_pop * n_pop  # whole generations
+        if de_budget < 2 * n_pop:
+            raise InputError(
+                f"max_evals: differential evolution of {p} parameter(s) needs at least "
+                f"{math.ceil(8 * n_pop / 3)} engine runs (two generations of {n_pop} and a "
+                f"polish), got {max_evals}"
+            )
+        budgets = [de_budget, max_evals - de_budget]
+    else:
+        per_start = max_evals // starts
+        if starts > 1 and per_start < p + 2:
+            raise InputError(
+                f"max_evals: {max_evals} engine runs leave {per_start} for each of {starts} "
+                f"starts; give at least {(p + 2) * starts}"
+            )
+        budgets = [per_start] * starts
+
+    # The current stage: its allowance of engine runs and the best point it ran.
+    stage: dict[str, Any] = {}
+
     def objective(z: np.ndarray) -> float:
-        theta = np.clip(z * scale, low, high)
-        return sse(simulate(theta), fit_mask) / ref
+        theta = np.clip(np.atleast_1d(z) * scale, low, high)
+        key = tuple(float(t) for t in theta)
+        if key not in cache and evaluations - stage["first"] >= stage["limit"]:
+            raise _Spent
+        f = sse(simulate(theta), fit_mask) / ref
+        if f < stage["f"]:
+            stage.update(f=f, theta=theta)
+        return f
+
+    def begin(limit: int, theta: np.ndarray) -> None:
+        stage.update(first=evaluations, limit=limit, f=math.inf, theta=theta.copy())
 
     z_bounds = list(zip(low / scale, high / scale))
-    options: dict[str, Any] = {"maxfev": int(max_evals)}
-    if method == "Nelder-Mead":
-        options.update({"xatol": tol, "fatol": tol})
+    searches: list[dict[str, Any]] = []
+
+    def record(kind: str, theta0: np.ndarray, converged: bool, message: str) -> None:
+        theta = stage["theta"]
+        row: dict[str, Any] = {"kind": kind}
+        row.update({f"initial_{path}": float(v) for path, v in zip(paths, theta0)})
+        row.update({f"fitted_{path}": float(v) for path, v in zip(paths, theta)})
+        row.update(scores(simulate(theta)))
+        row.update(evaluations=evaluations - stage["first"], converged=converged,
+                   message=message, theta=theta.copy())
+        searches.append(row)
+
+    def local(theta0: np.ndarray, limit: int, half_width: np.ndarray | None, kind: str) -> None:
+        begin(limit, theta0)
+        options: dict[str, Any] = {"maxfev": int(limit)}
+        local_method = "Nelder-Mead" if kind == "polish" else method
+        z0 = theta0 / scale
+        if local_method == "Nelder-Mead":
+            options.update({"xatol": tol, "fatol": tol})
+            if half_width is not None:  # a first simplex that stays near this start
+                simplex = np.tile(z0, (p + 1, 1))
+                for k in range(p):
+                    up = theta0[k] + half_width[k] <= high[k]
+                    simplex[k + 1, k] = (theta0[k] + (half_width[k] if up else -half_width[k]))
+                    simplex[k + 1, k] /= scale[k]
+                options["initial_simplex"] = simplex
+        else:
+            options.update({"xtol": tol, "ftol": tol})
+        try:
+            res = minimize(objective, z0, method=local_method, bounds=z_bounds, options=options)
+            converged, message = bool(res.success), str(res.message)
+        except _Spent:
+            converged, message = False, f"stopped at its budget of {limit} engine runs"
+        record(kind, theta0, converged, message)
+
+    if method == "differential_evolution":
+        begin(budgets[0], x0)
+        try:
+            res = differential_evolution(
+                objective, z_bounds, maxiter=budgets[0] // n_pop - 1, popsize=_DE_POPSIZE,
+                tol=tol, polish=False, x0=x0 / scale, workers=1,
+                **_seeded(differential_evolution, seed),
+            )
+            converged, message = bool(res.success), str(res.message)
+        except _Spent:
+            converged, message = False, f"stopped at its budget of {budgets[0]} engine runs"
+        record("differential_evolution", x0, converged, message)
+        local(searches[-1]["theta"], budgets[1], None, "polish")
     else:
-        options.update({"xtol": tol, "ftol": tol})
-    res = minimize(objective, x0 / scale, method=method, bounds=z_bounds, options=options)
-    best = np.clip(np.atleast_1d(res.x) * scale, low, high)
+        points = [x0]
+        widths: list[np.ndarray | None] = [None]
+        if starts > 1:
+            sampler = qmc.LatinHypercube(d=p, **_seeded(qmc.LatinHypercube, seed))
+            unit = sampler.random(starts - 1)
+            points += list(qmc.scale(unit, low, high))
+            widths += [(high - low) / (2 * (starts - 1))] * (starts - 1)
+        for theta0, width, limit in zip(points, widths, budgets):
+            local(np.asarray(theta0, dtype=float), limit, width, "local")
+
+    # Keep the best search (the first of equals); never return something worse than the start.
+    kept = min(range(len(searches)), key=lambda i: (searches[i]["sse_fit"], i))
+    best = searches[kept]["theta"]
     pred1 = simulate(best)
     sse1 = sse(pred1, fit_mask)
-    if not sse1 <= sse0:  # never return something worse than the start
+    if not sse1 <= sse0:
         best, pred1, sse1 = x0.copy(), pred0, sse0
+    converged, message = searches[kept]["converged"], searches[kept]["message"]
+    if len(searches) > 1:
+        message = f"search {kept} of {len(searches)} ({searches[kept]['kind']}): {message}"
+    table_searches = pd.DataFrame(
+        [{k: v for k, v in row.items() if k not in ("theta", "message", "sse_holdout",
+                                                     "mae_fit", "mae_holdout")}
+         for row in searches],
+        index=pd.Index(range(len(searches)), name="search"),
+    )
+    table_searches["kept"] = table_searches.index == kept
 
     # How well each parameter is determined: a finite-difference Hessian of the fitted SSE.
-    p = len(paths)
     h = step * np.where(np.abs(best) > 0, np.abs(best), scale)
 
     def f_at(offsets: dict[int, float]) -> float:
@@ -449,6 +632,7 @@ def calibrate(
         holdout_days=[int(d) for d in hold],
         scenario=fitted,
         evaluations=evaluations,
-        converged=bool(res.success),
-        message=str(res.message),
+        converged=bool(converged),
+        message=str(message),
+        searches=table_searches,
     )
