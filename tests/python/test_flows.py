@@ -627,7 +627,7 @@ def test_calibrate_bad_input():
 
 # The exercise scenario's arrivals at camps and reception centres over 60 days, made by the
 # expected engine itself with camp_weight 2.5 (2 in the file). The fitted-days SSE of
-# camp_weight has a notch there (about 2.482 to 2.515; outside it, plateaus of 5e6 to 9e6):
+# camp_weight has a notch there (2.482 to 2.51-2.52; outside it, plateaus of 5e6 to 9e6):
 # Sallet IDP Camp hovers at Flee's full-camp line, and the day it lets a batch of ~2,000 people
 # in moves in steps with camp_weight (docs/flows.md).
 CAMP_WEIGHT = "movement.camp_weight"
