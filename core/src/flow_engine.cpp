@@ -4,10 +4,11 @@
 // - Same rules, in expectation. Where an agent rolls its location's move chance, that share of
 //   the people there moves; where it picks one of the paths on offer at random by weight, the
 //   movers split over all of them in proportion to the weights (rules.hpp, the same weights,
-//   scores and capacity multipliers as agents.cpp). The day runs in the agent engine's rounds:
-//   round 0 moves the people due today with the start-of-day occupancy, each later round the
-//   hops chained after arrivals with distance to spare, with the occupancy after the earlier
-//   rounds; routes with a daily capacity admit people pro rata between rounds.
+//   scores and capacity multipliers as agents.cpp). Round 0 of a day moves the people due today
+//   with the start-of-day occupancy; the chained hops after arrivals with distance to spare
+//   then move in passes, one band of km moved today at a time (lowest first, over all
+//   locations), each seeing the occupancy after the earlier ones; routes with a daily capacity
+//   admit people pro rata between passes.
 // - State. People at a location are a per-cohort vector in one of four pools: fresh (never
 //   finished a link: with start_on_foot their first link is walked), free (travelled), planned
 //   (packets with the rest of a multi-hop path; awareness_level > 1 or markers) and held (a
@@ -17,23 +18,27 @@
 //   cohort's numbers are exactly what a run of that cohort alone would give.
 // - The individual history behind avoid_short_stints (an agent's recent travel index, halved
 //   each day plus the day's km over max_move_speed) is carried as a mean per pool or packet,
-//   merged by weight; the rule's threshold then applies to the mean. This and the rounds are
-//   the only places where the expectation is approximate: a mean of a threshold is not the
-//   threshold of a mean.
+//   merged by weight; the rule's threshold then applies to the mean. Chained movers are pooled
+//   per location and band of km moved today; within a band their km are taken as spread evenly
+//   over the band's width about the band's mean, so the rules' thresholds on km moved (go on
+//   while under max_move_speed; avoid_short_stints) take the share of the band on each side
+//   instead of all or nothing. These are the only places where the expectation is approximate.
 // - Packets with the same key are merged at the end of each day, so their number is bounded by
 //   arcs x distinct positions on them, not by days or people. Amounts are never dropped: tiny
 //   shares travel on like the rest, which keeps the account exact.
 // - Conservation: spawned = at locations + in transit + departed, checked every day to 1e-9
 //   relative by the drivers.
-// - Cost. A round costs its chained slots (location x band of km moved today) times the paths
-//   on offer at each, and the day up to kMaxHopsPerDay rounds. What a hop does is kept lean: each
-//   path's share of its location's total weight is divided once when the weights change (and
-//   only the locations with a path to a place whose capacity multiplier moved are reweighed
-//   between rounds), an arc's hop data is one record, a hop's C amounts are multiplied once, and
-//   a round walks a bitmap of the slots in use in slot order instead of sorting a list. The
-//   arithmetic and its order are those of the plain code, so the results do not depend on this.
-//   On a dense network of short links (many hops a day) the slots, rounds and paths multiply:
-//   see docs/expected.md, "Speed, and its limit".
+// - Cost. A hop only adds km, so chained movers land in the band they left or a later one: a
+//   pass over the lowest band in use moves every location's movers of that band at once, and
+//   each slot (location x band) moves once a day, plus again for people who landed in it during
+//   its own pass (hops shorter than a band), however many hops apart they arrived. A day thus
+//   costs the slots in use times the paths on offer at each, not rounds times slots as when
+//   the chained hops moved round by round (up to 64 rounds a day on networks of short links,
+//   most of them carrying tiny shares). What a hop does is kept lean: each path's share of its
+//   location's total weight is divided once when the weights change (and only the locations
+//   with a path to a place whose capacity multiplier moved are reweighed between passes), an
+//   arc's hop data is one record, a hop's C amounts are multiplied once, and a pass walks a
+//   bitmap of its band's slots in location order. See docs/expected.md, "Speed".
 #include "flow_engine.hpp"
 
 #include <algorithm>
@@ -48,6 +53,13 @@ namespace corridor::detail {
 namespace {
 constexpr int kMaxHopsPerDay = 64;
 constexpr std::size_t kMovedBins = 20;  // bands of km moved today (chained movers)
+
+/// The share of people whose km lie below `limit` when they are spread evenly over `spread` km
+/// about `mean` (all or none when spread is 0).
+double share_below(double limit, double mean, double spread) {
+  if (!(spread > 0.0)) return mean < limit ? 1.0 : 0.0;
+  return std::clamp((limit - (mean - spread / 2.0)) / spread, 0.0, 1.0);
+}
 }
 
 void FlowEngine::Packets::add(Packet p, const double* src, double scale) {
@@ -135,8 +147,8 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
   transit_.c = c_;
   double fastest = std::max(move_.max_move_speed_km, move_.max_walk_speed_km);
   for (const double sp : arc_speed_) fastest = std::max(fastest, sp);
-  for (Slots& s : slots_) s.init(n_, c_, kMovedBins, fastest / kMovedBins);
-  next_slots_ = &slots_[0];
+  slots_.init(n_, c_, kMovedBins, fastest / kMovedBins);
+  record_.assign(slots_.stride, 0.0);
 }
 
 // ----------------------------------------------------------------------------- roles --
@@ -300,9 +312,14 @@ void FlowEngine::process(const Packet& p, const double* a, Packets& next, Packet
   double go = 1.0;
   if (p.chained && p.admitted == kNoPath && p.path == kNoPath) {
     const std::uint32_t here = p.where;
-    const bool forced = move_.avoid_short_stints && town_[here] &&
-                        (p.recent + p.moved / move_.max_move_speed_km) / 2.0 < 0.5;
-    go = forced ? 1.0 : movechance_[here];
+    // avoid_short_stints forces on the people with (recent + moved / max speed) / 2 < 0.5:
+    // moved < limit, a share of the people when their km moved are spread.
+    double forced = 0.0;
+    if (move_.avoid_short_stints && town_[here]) {
+      const double limit = (1.0 - p.recent) * move_.max_move_speed_km;
+      forced = share_below(limit, p.moved, p.spread);
+    }
+    go = forced + (1.0 - forced) * movechance_[here];
     if (go < 1.0) end_day(p, a, 1.0 - go, here, p.moved);
   }
   if (!(go > 0.0)) return;
@@ -387,7 +404,7 @@ void FlowEngine::hop_simple(const Packet& p, const double* a, double people, dou
     starters_recent_[slot] += people * ((p.recent + (p.moved + speed) / move_.max_move_speed_km) / 2.0);
     return;
   }
-  const double moved = p.moved + h.length_km;
+  double moved = p.moved + h.length_km;
   const std::uint32_t there = h.target;
   double* arrived = arrivals_.data() + there * c_;
   for (std::size_t k = 0; k < c_; ++k) arrived[k] += b[k];
@@ -397,9 +414,23 @@ void FlowEngine::hop_simple(const Packet& p, const double* a, double people, dou
     for (std::size_t k = 0; k < c_; ++k) queue[k] += b[k];
     return;
   }
-  if (moved < speed && p.hop + 1 < kMaxHopsPerDay) {
-    next_slots_->add(there, moved, p.recent, b);
-    return;
+  double stop = 1.0;  // the share that stops here for the day
+  if (p.hop + 1 < kMaxHopsPerDay) {
+    const double on = share_below(speed, moved, p.spread);
+    if (on > 0.0) {
+      stop = 1.0 - on;
+      if (stop > 0.0) {  // the farther travelled stop: split the even spread at `speed`
+        const double low = moved - p.spread / 2.0, high = moved + p.spread / 2.0;
+        for (std::size_t k = 0; k < c_; ++k) b[k] *= on;
+        slots_.add(there, (low + speed) / 2.0, p.recent, b);
+        for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale * stop;
+        moved = (speed + high) / 2.0;
+        people *= stop;
+      } else {
+        slots_.add(there, moved, p.recent, b);
+        return;
+      }
+    }
   }
   double* rest = free_.data() + there * c_;
   for (std::size_t k = 0; k < c_; ++k) rest[k] += b[k];
@@ -446,6 +477,7 @@ void FlowEngine::travel(Packet p, const double* a, double scale, std::uint32_t a
       q.km = km;
       q.recent = (p.recent + moved / move_.max_move_speed_km) / 2.0;
       q.moved = 0.0;
+      q.spread = 0.0;
       q.hop = 0;
       q.chained = false;
       transit_.add(q, a, share);
@@ -489,7 +521,7 @@ void FlowEngine::arrive(const Packet& p, const double* a, double scale, std::uin
     if (q.path == kNoPath) {
       double* b = scratch_.data();
       for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale;
-      next_slots_->add(here, moved, p.recent, b);
+      slots_.add(here, moved, p.recent, b);
       return;
     }
     q.moved = moved;
@@ -510,6 +542,7 @@ void FlowEngine::end_day(const Packet& p, const double* a, double scale, std::ui
     q.where = here;
     q.recent = recent;
     q.moved = 0.0;
+    q.spread = 0.0;
     q.hop = 0;
     q.chained = false;
     q.admitted = kNoPath;
@@ -619,12 +652,13 @@ void FlowEngine::Slots::init(std::size_t locations, std::size_t cohorts, std::si
   bins = num_bins;
   width = bin_km;
   stride = (3 + c + 3) / 4 * 4;
-  const std::size_t slots = locations * bins;
+  span = (locations + 63) / 64 * 64;
+  const std::size_t slots = span * bins;
   storage.assign(slots * stride + 8, 0.0);
   const auto address = reinterpret_cast<std::uintptr_t>(storage.data());
   base = ((64 - address % 64) % 64) / sizeof(double);
-  used.assign((slots + 63) / 64, 0);
-  empty = true;
+  used.assign(slots / 64, 0);
+  band_used.assign(bins, 0);
 }
 
 void FlowEngine::Slots::add(std::uint32_t v, double moved, double recent, const double* b) {
@@ -632,14 +666,20 @@ void FlowEngine::Slots::add(std::uint32_t v, double moved, double recent, const 
   for (std::size_t k = 0; k < c; ++k) sum += b[k];
   if (!(sum > 0.0)) return;
   const auto bin = std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
-  const std::size_t slot = v * bins + bin;
+  const std::size_t slot = bin * span + v;
   double* x = record(slot);
   used[slot / 64] |= std::uint64_t{1} << (slot % 64);
-  empty = false;
+  band_used[bin] = 1;
   x[0] += sum;
   x[1] += sum * moved;
   x[2] += sum * recent;
   for (std::size_t k = 0; k < c; ++k) x[3 + k] += b[k];
+}
+
+std::size_t FlowEngine::Slots::lowest() const {
+  std::size_t b = 0;
+  while (b < bins && !band_used[b]) ++b;
+  return b;
 }
 
 // ------------------------------------------------------------------------------- day --
@@ -699,6 +739,7 @@ void FlowEngine::step(int day) {
     for (const Packet& p : on_arcs.items) {
       Packet q = p;
       q.moved = 0.0;
+      q.spread = 0.0;
       q.hop = 0;
       travel(q, on_arcs.of(p), 1.0, p.where, next);
     }
@@ -706,36 +747,53 @@ void FlowEngine::step(int day) {
   const std::size_t still_on_arcs = transit_.items.size();
   for (const Packet& p : round.items) process(p, round.of(p), next, parked);
 
-  // Later rounds: chained hops and admitted queues, seeing the previous rounds' arrivals.
-  for (int hop = 1;; ++hop) {
+  // Later passes: chained hops and admitted queues, seeing the earlier passes' arrivals. Each
+  // pass moves the chained movers of the lowest band of km moved today that holds any, over all
+  // locations at once: a hop only adds km, so it lands in the same band or a later one, and
+  // every slot is moved once a day (again only if a hop shorter than a band lands in it during
+  // its own pass), however many hops apart its people arrived. Packets (planned paths,
+  // admitted queues) move at the pass after the one that made them, as the rounds did.
+  std::vector<int> band_passes(slots_.bins, 0);
+  for (;;) {
     resolve_parked(parked, next);
     for (std::uint32_t v = 0; v < n_; ++v) count_[v] += count_delta_[v];
     std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
-    Slots& now = *next_slots_;
-    if (next.items.empty() && now.empty) break;
+    const std::size_t band = slots_.lowest();
+    if (next.items.empty() && band == slots_.bins) break;
     refresh_weights();
     round.clear();
     std::swap(round, next);
-    next_slots_ = &now == &slots_[0] ? &slots_[1] : &slots_[0];
-    // In slot order (location, then band): the dense arrays are read front to back.
-    for (std::size_t w = 0; w < now.used.size(); ++w) {
-      std::uint64_t bits = now.used[w];
-      if (bits == 0) continue;
-      now.used[w] = 0;
-      for (; bits != 0; bits &= bits - 1) {
-        const std::size_t slot = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-        double* x = now.record(slot);
-        Packet p;
-        p.where = static_cast<std::uint32_t>(slot / now.bins);
-        p.chained = true;
-        p.hop = hop;
-        p.moved = x[1] / x[0];
-        p.recent = x[2] / x[0];
-        process(p, x + 3, next, parked);
-        std::fill_n(x, now.stride, 0.0);
+    if (band < slots_.bins) {
+      slots_.band_used[band] = 0;
+      // A band moves again only for hops shorter than a band; after kMaxHopsPerDay passes
+      // (links of about zero km) its people stop for the day.
+      const bool go_on = ++band_passes[band] < kMaxHopsPerDay;
+      const std::size_t first = band * slots_.span / 64, last = first + slots_.span / 64;
+      for (std::size_t w = first; w < last; ++w) {
+        std::uint64_t bits = slots_.used[w];
+        if (bits == 0) continue;
+        slots_.used[w] = 0;
+        for (; bits != 0; bits &= bits - 1) {
+          const std::size_t slot = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+          double* x = slots_.record(slot);
+          if (!(x[0] > 0.0)) continue;  // moved already this pass (a hop shorter than a band)
+          double* y = record_.data();
+          std::copy_n(x, slots_.stride, y);
+          std::fill_n(x, slots_.stride, 0.0);
+          Packet p;
+          p.where = static_cast<std::uint32_t>(slot - band * slots_.span);
+          p.chained = true;
+          p.spread = slots_.width;
+          p.moved = y[1] / y[0];
+          p.recent = y[2] / y[0];
+          if (go_on) {
+            process(p, y + 3, next, parked);
+          } else {
+            end_day(p, y + 3, 1.0, p.where, p.moved);
+          }
+        }
       }
     }
-    now.empty = true;
     for (const Packet& p : round.items) process(p, round.of(p), next, parked);
   }
 

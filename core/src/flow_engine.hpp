@@ -80,7 +80,8 @@ class FlowEngine : public FleePlaces {
     bool chained = false;         // arrived today with distance to spare: evolve again
     int hop = 0;                  // hops today
     double km = 0.0;              // km covered on the arc
-    double moved = 0.0;           // km moved today
+    double moved = 0.0;           // km moved today (the mean over the packet's people)
+    double spread = 0.0;          // width of the km moved today, spread evenly about `moved`
     double recent = 0.0;          // recent travel index after the end of the last day
     std::size_t at = 0;           // offset of its C amounts
   };
@@ -99,22 +100,25 @@ class FlowEngine : public FleePlaces {
     const double* of(const Packet& p) const { return amounts.data() + p.at; }
   };
 
-  // Chained movers of a round, summed per location and band of km moved today: one record per
-  // slot (the total, the sums of amount x km moved and of amount x recent index, then the C
-  // amounts), padded to whole 32-byte blocks and 64-byte aligned so an addition touches one cache
-  // line, with a bit per slot in use. A round visits the set bits in slot order (location, then
-  // band), so its cost follows the slots it touches, without sorting them.
+  // Chained movers, summed per band of km moved today and location: one record per slot (the
+  // total, the sums of amount x km moved and of amount x recent index, then the C amounts),
+  // padded to whole 32-byte blocks and 64-byte aligned so an addition touches one cache line,
+  // with a bit per slot in use. Slots are laid out band by band (slot = band x `span` +
+  // location, `span` a multiple of 64), so a pass visits one band's set bits in location order
+  // and its cost follows the slots it touches.
   struct Slots {
-    std::size_t c = 1, bins = 1, stride = 4;
+    std::size_t c = 1, bins = 1, stride = 4, span = 64;
     double width = 1.0;
     std::vector<double> storage;
     std::size_t base = 0;              // offset of the first record, 64-byte aligned
     std::vector<std::uint64_t> used;   // bit per slot
-    bool empty = true;
+    std::vector<std::uint8_t> band_used;  // per band: a bit may be set
     void init(std::size_t locations, std::size_t cohorts, std::size_t num_bins, double bin_km);
     /// Adds the amounts `b` (C values, their sum > 0 or nothing happens).
     void add(std::uint32_t v, double moved, double recent, const double* b);
     double* record(std::size_t slot) { return storage.data() + base + slot * stride; }
+    /// The lowest band that may hold people, or `bins` if none.
+    std::size_t lowest() const;
   };
 
   void compute_weights();
@@ -173,8 +177,8 @@ class FlowEngine : public FleePlaces {
   std::vector<double> starters_, starters_total_, starters_recent_;
   std::vector<std::uint8_t> starters_used_;
   std::vector<std::uint32_t> starters_touched_;
-  Slots slots_[2];                   // this round's and the next round's chained movers
-  Slots* next_slots_ = nullptr;
+  Slots slots_;                      // chained movers waiting for their band's pass
+  std::vector<double> record_;       // a copy of the slot record being processed
 
   std::vector<double> count_;        // people at each location (Flee's numAgents)
   std::vector<double> count_delta_;
