@@ -8,10 +8,11 @@ Design notes:
   movement to a camp whose capacity multiplier is below 0.5 (occupancy above 95% of its
   scaled capacity), and a camp that hovers at that line lets a whole day's movers in on the
   day it dips below it; which day that is moves in steps with the parameter. On the exercise
-  scenario that gives a notch about 0.03 wide at camp_weight 2.5 with plateaus around it
-  (docs/flows.md). Local methods cannot see past a plateau, so two global options sit on top
-  of them: several starts (the initial values plus Latin-hypercube points in the bounds, each
-  refined locally in its own stratum) and scipy's differential evolution polished locally.
+  scenario that gives a notch at distance_power 1.3 with a local minimum on one side and a
+  shelf on the other (docs/flows.md). Local methods stop short of it, so two global options
+  sit on top of them: several starts (the initial values plus Latin-hypercube points in the
+  bounds, each refined locally in its own stratum) and scipy's differential evolution
+  polished locally.
 - Budget. ``max_evals`` counts engine runs (cache hits are free) over the whole search, and a
   guard in the objective enforces it per stage, since scipy's own counters count calls, not
   runs, and differential evolution has none. Every stage keeps the best point it ran, so a
