@@ -22,7 +22,8 @@
    scenario), best of 3. The same network and displacement as a Flee-like case
    (``make_flee_case``) run by both engines (once each). A run that passes --budget seconds
    (default 60) is stopped at the end of that day and reported as not finished (the days it
-   reached); a run over 60 s is not repeated.
+   reached); a run over 60 s is not repeated. Then the same again with the map stretched to a
+   continent (``scale=4``: the same graph, every route about 4x as long, median about 75 km).
 
 --quick: mali2012 only, 4 seeds, a 1,000-location generated network over 60 days.
 Writes benchmarks/results-expected.json (results-expected-quick.json for --quick).
@@ -52,6 +53,9 @@ from agents import DATA, SETTINGS, loadavg, recorded_flee  # noqa: E402  (same f
 
 CASES = ["mali2012", "burundi2015", "car2013", "ssudan2013"]
 AGENT_REPEATS = 3
+# The generated network is also run stretched to a continent (the same graph, routes 4x as long:
+# median about 75 km, like the Flee cases' 51-240 km, against 18.6 km on the regional map).
+CONTINENTAL = 4.0
 SLOW_REPEAT_S = 60.0  # a generated-network run slower than this (30x the target) is not repeated
 
 
@@ -140,8 +144,12 @@ BORDER_LON = 33.0  # Home to the west; Eastland (north of 9 N) and Southland eas
 
 
 def make_network(n_locations: int = 10_000, n_routes: int = 40_000, seed: int = 2026,
-                 n_camps: int = 30) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                 n_camps: int = 30, scale: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """A seeded, spatially plausible network.
+
+    ``scale`` stretches the map about its centre (30 E, 9 N) after the network is built: the
+    same locations, routes, roles and populations, with every route about ``scale`` times as
+    long (scale 4: about 7,000 x 6,200 km, a continent, with routes as long as the Flee cases').
 
     Uniform random points in the box 22-38 E, 2-16 N. Routes: the minimum spanning tree of the
     12-nearest-neighbour graph (so the network is connected with short links), topped up with
@@ -185,7 +193,10 @@ def make_network(n_locations: int = 10_000, n_routes: int = 40_000, seed: int = 
         raise ValueError(f"only {len(first)} distinct routes among the 12 nearest neighbours")
     edges = edges[first[:n_routes]]
     edges = edges[rng.permutation(len(edges))]
-    km = np.array([_core.geodesic_distance_km(lon[a], lat[a], lon[b], lat[b]) for a, b in edges])
+    map_lon = 30.0 + scale * (lon - 30.0)
+    map_lat = 9.0 + scale * (lat - 9.0)
+    km = np.array([_core.geodesic_distance_km(map_lon[a], map_lat[a], map_lon[b], map_lat[b])
+                   for a, b in edges])
 
     names = np.array([f"L{i:05d}" for i in range(n_locations)], dtype=object)
     country = np.where(lon < BORDER_LON, "Home", np.where(lat >= 9.0, "Eastland", "Southland"))
@@ -204,12 +215,12 @@ def make_network(n_locations: int = 10_000, n_routes: int = 40_000, seed: int = 
     capacity[camps] = rng.integers(10, 60, len(camps)) * 1000.0
     locations = pd.DataFrame({
         "name": names, "country": country.astype(object), "region": "", "kind": kind,
-        "lon": lon, "lat": lat, "population": population, "capacity": capacity,
+        "lon": map_lon, "lat": map_lat, "population": population, "capacity": capacity,
     })
     routes = pd.DataFrame({"from": names[edges[:, 0]], "to": names[edges[:, 1]], "distance_km": km})
     degree = np.bincount(edges.ravel(), minlength=n_locations)
     info = {
-        "seed": seed, "locations": n_locations, "routes": int(len(edges)),
+        "seed": seed, "scale": scale, "locations": n_locations, "routes": int(len(edges)),
         "average_degree": float(degree.mean()), "min_degree": int(degree.min()),
         "max_degree": int(degree.max()), "median_route_km": float(np.median(km)),
         "max_route_km": float(km.max()), "total_km": float(km.sum()),
@@ -365,14 +376,15 @@ def bench_case(name: str, seeds: int, repeats: int, rec: dict, agents_json: dict
 
 
 def bench_generated(n_locations: int, n_routes: int, days: int, people: float, over_days: int,
-                    repeats: int, budget: float | None, seed: int, flee_like: bool = True) -> dict:
+                    repeats: int, budget: float | None, seed: int, flee_like: bool = True,
+                    scale: float = 1.0) -> dict:
     import corridor
     import corridor.flee as cf
     from corridor import _core
 
     out: dict = {"days": days, "people": people, "over_days": over_days, "budget_s": budget}
     t0 = time.perf_counter()
-    locations, routes, info = make_network(n_locations, n_routes, seed)
+    locations, routes, info = make_network(n_locations, n_routes, seed, scale=scale)
     out["generate_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     net = corridor.Network.from_frames(locations, routes)
@@ -486,7 +498,18 @@ def build_table(results: dict) -> str:
                 f"| {name} | {e['camps']} | {e['ard']:.4f} | {e['ard_worst_day']:.3f} | {sh} | "
                 f"{e['expected_error']:.3f} | {e['agents_error_mean']:.3f} | < 0.05 | "
                 f"{'yes' if e['ard_met'] else '**no**'} |")
-    g = results.get("generated")
+    for key in ("generated", "generated_continental"):
+        g = results.get(key)
+        if g:
+            lines += generated_table(g)
+    m = results["machine"]
+    lines += ["", f"load average: start {m['load_average_start']}, end {m.get('load_average_end')}; "
+                  f"{results.get('elapsed_s', 0):.0f} s in all"]
+    return "\n".join(lines)
+
+
+def generated_table(g: dict) -> list[str]:
+    lines: list[str] = []
     if g:
         net = g["network"]
         sc = g["scenario"]
@@ -503,8 +526,9 @@ def build_table(results: dict) -> str:
         scen_cell = cell(sc["best_s"] if sc["finished"] else last["s"], sc["finished"], sc["days_reached"])
         lines += [
             "",
-            f"Generated network: {net['locations']:,} locations, {net['routes']:,} routes (average degree "
-            f"{net['average_degree']:.0f}), {days} days, {g['people']:,.0f} people from "
+            f"Generated network (scale {net.get('scale', 1.0):g}): {net['locations']:,} locations, "
+            f"{net['routes']:,} routes (average degree {net['average_degree']:.0f}, median route "
+            f"{net['median_route_km']:.1f} km), {days} days, {g['people']:,.0f} people from "
             f"{len(net['conflict_zones'])} conflict zones over {g['over_days']} days, "
             f"{len(net['camps'])} camps; time of the run only",
             "",
@@ -517,10 +541,7 @@ def build_table(results: dict) -> str:
             for key, label in (("expected", "expected engine"), ("agents", "agent engine (threads=1)")):
                 r = fl[key]
                 lines.append(f"| Flee-like case, {label}, once | {cell(r['s'], r['finished'], r['days_reached'])} | | |")
-    m = results["machine"]
-    lines += ["", f"load average: start {m['load_average_start']}, end {m.get('load_average_end')}; "
-                  f"{results.get('elapsed_s', 0):.0f} s in all"]
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv=None) -> int:
@@ -576,6 +597,10 @@ def main(argv=None) -> int:
         print(f"generated network ({n:,} locations, {m:,} routes, {days} days) ...", flush=True)
         results["generated"] = bench_generated(n, m, days, people, 30, 3, args.budget or None, 2026,
                                                flee_like=not args.no_flee_like)
+        print(f"the same network at scale {CONTINENTAL} (routes {CONTINENTAL}x as long) ...", flush=True)
+        results["generated_continental"] = bench_generated(
+            n, m, days, people, 30, 3, args.budget or None, 2026, flee_like=not args.no_flee_like,
+            scale=CONTINENTAL)
 
     results["machine"]["load_average_end"] = loadavg()
     results["elapsed_s"] = time.perf_counter() - started
