@@ -31,8 +31,9 @@
 // - Cost. A hop only adds km, so chained movers land in the band they left or a later one: a
 //   pass over the lowest band in use moves every location's movers of that band at once, and
 //   each slot (location x band) moves once a day, plus again for people who landed in it during
-//   its own pass (hops shorter than a band), however many hops apart they arrived. A day thus
-//   costs the slots in use times the paths on offer at each, not rounds times slots as when
+//   its own pass (hops shorter than a band: a pass takes its band's people out first, so they
+//   wait for the next pass whatever the location order), however many hops apart they
+//   arrived. A day thus costs the slots in use times the paths on offer at each, not rounds times slots as when
 //   the chained hops moved round by round (up to 64 rounds a day on networks of short links,
 //   most of them carrying tiny shares). What a hop does is kept lean: each path's share of its
 //   location's total weight is divided once when the weights change (and only the locations
@@ -148,7 +149,6 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
   double fastest = std::max(move_.max_move_speed_km, move_.max_walk_speed_km);
   for (const double sp : arc_speed_) fastest = std::max(fastest, sp);
   slots_.init(n_, c_, kMovedBins, fastest / kMovedBins);
-  record_.assign(slots_.stride, 0.0);
 }
 
 // ----------------------------------------------------------------------------- roles --
@@ -768,29 +768,33 @@ void FlowEngine::step(int day) {
       // A band moves again only for hops shorter than a band; after kMaxHopsPerDay passes
       // (links of about zero km) its people stop for the day.
       const bool go_on = ++band_passes[band] < kMaxHopsPerDay;
+      // The band's people as they stand at the start of the pass: those who land in it during
+      // the pass (hops shorter than a band) wait for the next one, whatever the location order.
       const std::size_t first = band * slots_.span / 64, last = first + slots_.span / 64;
+      band_where_.clear();
+      band_records_.clear();
       for (std::size_t w = first; w < last; ++w) {
-        std::uint64_t bits = slots_.used[w];
-        if (bits == 0) continue;
-        slots_.used[w] = 0;
-        for (; bits != 0; bits &= bits - 1) {
+        for (std::uint64_t bits = slots_.used[w]; bits != 0; bits &= bits - 1) {
           const std::size_t slot = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
           double* x = slots_.record(slot);
-          if (!(x[0] > 0.0)) continue;  // moved already this pass (a hop shorter than a band)
-          double* y = record_.data();
-          std::copy_n(x, slots_.stride, y);
+          band_where_.push_back(static_cast<std::uint32_t>(slot - band * slots_.span));
+          band_records_.insert(band_records_.end(), x, x + slots_.stride);
           std::fill_n(x, slots_.stride, 0.0);
-          Packet p;
-          p.where = static_cast<std::uint32_t>(slot - band * slots_.span);
-          p.chained = true;
-          p.spread = slots_.width;
-          p.moved = y[1] / y[0];
-          p.recent = y[2] / y[0];
-          if (go_on) {
-            process(p, y + 3, next, parked);
-          } else {
-            end_day(p, y + 3, 1.0, p.where, p.moved);
-          }
+        }
+        slots_.used[w] = 0;
+      }
+      for (std::size_t i = 0; i < band_where_.size(); ++i) {
+        const double* y = band_records_.data() + i * slots_.stride;
+        Packet p;
+        p.where = band_where_[i];
+        p.chained = true;
+        p.spread = slots_.width;
+        p.moved = y[1] / y[0];
+        p.recent = y[2] / y[0];
+        if (go_on) {
+          process(p, y + 3, next, parked);
+        } else {
+          end_day(p, y + 3, 1.0, p.where, p.moved);
         }
       }
     }

@@ -178,7 +178,8 @@ class FlowEngine : public FleePlaces {
   std::vector<std::uint8_t> starters_used_;
   std::vector<std::uint32_t> starters_touched_;
   Slots slots_;                      // chained movers waiting for their band's pass
-  std::vector<double> record_;       // a copy of the slot record being processed
+  std::vector<std::uint32_t> band_where_;  // a pass: the locations of its band's slots
+  std::vector<double> band_records_;       // and their records, taken out of the slots
 
   std::vector<double> count_;        // people at each location (Flee's numAgents)
   std::vector<double> count_delta_;
