@@ -33,9 +33,9 @@
 //   each slot (location x band) moves once a day, plus again for people who landed in it during
 //   its own pass (hops shorter than a band: a pass takes its band's people out first, so they
 //   wait for the next pass whatever the location order), however many hops apart they
-//   arrived. A day thus costs the slots in use times the paths on offer at each, not rounds times slots as when
-//   the chained hops moved round by round (up to 64 rounds a day on networks of short links,
-//   most of them carrying tiny shares). What a hop does is kept lean: each path's share of its
+//   arrived. A day thus costs the slots in use times the paths on offer at each, not rounds
+//   times slots as when the chained hops moved round by round (up to 64 rounds a day on
+//   networks of short links, most of them carrying tiny shares). What a hop does is kept lean: each path's share of its
 //   location's total weight is divided once when the weights change (and only the locations
 //   with a path to a place whose capacity multiplier moved are reweighed between passes), an
 //   arc's hop data is one record, a hop's C amounts are multiplied once, and a pass walks a
@@ -60,6 +60,18 @@ constexpr std::size_t kMovedBins = 20;  // bands of km moved today (chained move
 double share_below(double limit, double mean, double spread) {
   if (!(spread > 0.0)) return mean < limit ? 1.0 : 0.0;
   return std::clamp((limit - (mean - spread / 2.0)) / spread, 0.0, 1.0);
+}
+
+/// People who arrive having moved `moved` km today (spread evenly over `spread` km about it):
+/// the share `on` still under `speed`, who may hop on, and the mean km of those who go on and
+/// of those who stop.
+struct SpeedSplit {
+  double on, moved_on, moved_stop;
+};
+SpeedSplit split_at_speed(double speed, double moved, double spread) {
+  const double on = share_below(speed, moved, spread);
+  if (on <= 0.0 || on >= 1.0) return {on, moved, moved};
+  return {on, (moved - spread / 2.0 + speed) / 2.0, (speed + moved + spread / 2.0) / 2.0};
 }
 }
 
@@ -414,24 +426,20 @@ void FlowEngine::hop_simple(const Packet& p, const double* a, double people, dou
     for (std::size_t k = 0; k < c_; ++k) queue[k] += b[k];
     return;
   }
-  double stop = 1.0;  // the share that stops here for the day
-  if (p.hop + 1 < kMaxHopsPerDay) {
-    const double on = share_below(speed, moved, p.spread);
-    if (on > 0.0) {
-      stop = 1.0 - on;
-      if (stop > 0.0) {  // the farther travelled stop: split the even spread at `speed`
-        const double low = moved - p.spread / 2.0, high = moved + p.spread / 2.0;
-        for (std::size_t k = 0; k < c_; ++k) b[k] *= on;
-        slots_.add(there, (low + speed) / 2.0, p.recent, b);
-        for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale * stop;
-        moved = (speed + high) / 2.0;
-        people *= stop;
-      } else {
-        slots_.add(there, moved, p.recent, b);
-        return;
-      }
+  const SpeedSplit split = p.hop + 1 < kMaxHopsPerDay ? split_at_speed(speed, moved, p.spread)
+                                                     : SpeedSplit{0.0, moved, moved};
+  if (split.on > 0.0) {
+    if (split.on >= 1.0) {
+      slots_.add(there, moved, p.recent, b);
+      return;
     }
+    for (std::size_t k = 0; k < c_; ++k) b[k] *= split.on;
+    slots_.add(there, split.moved_on, p.recent, b);
+    const double stop = 1.0 - split.on;  // the farther travelled stop here for the day
+    for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale * stop;
+    people *= stop;
   }
+  moved = split.moved_stop;
   double* rest = free_.data() + there * c_;
   for (std::size_t k = 0; k < c_; ++k) rest[k] += b[k];
   free_total_[there] += people;
@@ -517,20 +525,27 @@ void FlowEngine::arrive(const Packet& p, const double* a, double scale, std::uin
     return;
   }
   q.where = here;
-  if (moved < speed && p.hop + 1 < kMaxHopsPerDay) {
+  const SpeedSplit split = p.hop + 1 < kMaxHopsPerDay ? split_at_speed(speed, moved, p.spread)
+                                                     : SpeedSplit{0.0, moved, moved};
+  if (split.on > 0.0) {
+    const double go = scale * split.on;
     if (q.path == kNoPath) {
       double* b = scratch_.data();
-      for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale;
-      slots_.add(here, moved, p.recent, b);
-      return;
+      for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * go;
+      slots_.add(here, split.moved_on, p.recent, b);
+    } else {
+      q.moved = split.moved_on;
+      q.hop = p.hop + 1;
+      q.chained = true;
+      next.add(q, a, go);
     }
-    q.moved = moved;
-    q.hop = p.hop + 1;
-    q.chained = true;
-    next.add(q, a, scale);
-    return;
+    if (split.on >= 1.0) return;
+    q = p;  // the rest stop here
+    q.first = false;
+    q.km = 0.0;
+    q.where = here;
   }
-  end_day(q, a, scale, here, moved);
+  end_day(q, a, scale * (1.0 - split.on), here, split.moved_stop);
 }
 
 // The people stop for the day at `here`, having moved `moved` km today.

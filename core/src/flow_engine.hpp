@@ -78,7 +78,7 @@ class FlowEngine : public FleePlaces {
     std::uint32_t admitted = kNoPath;  // route admitted onto today (capacity queue)
     bool first = false;           // has not finished a link yet (start_on_foot)
     bool chained = false;         // arrived today with distance to spare: evolve again
-    int hop = 0;                  // hops today
+    int hop = 0;                  // hops today as a packet (a band's people: see band passes)
     double km = 0.0;              // km covered on the arc
     double moved = 0.0;           // km moved today (the mean over the packet's people)
     double spread = 0.0;          // width of the km moved today, spread evenly about `moved`
