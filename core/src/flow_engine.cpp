@@ -40,6 +40,12 @@
 //   with a path to a place whose capacity multiplier moved are reweighed between passes), an
 //   arc's hop data is one record, a hop's C amounts are multiplied once, and a pass walks a
 //   bitmap of its band's slots in location order. See docs/expected.md, "Speed".
+// - Memory. On large networks a pass is bound by the latency of scattered loads (the records
+//   a hop adds to, at its target's band), not by arithmetic: a pass asks for the path data of
+//   the slot four ahead and for the target records of the slot two ahead before it needs them,
+//   so the loads overlap; people setting off are summed per arc (next to the arc's other
+//   data) and into the routes' flows once a day; between passes only the counts of places
+//   with a capacity (all the capacity multipliers read) are brought up to date.
 #include "flow_engine.hpp"
 
 #include <algorithm>
@@ -156,6 +162,7 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
   count_delta_.assign(n_, 0.0);
   arrivals_.assign(n_ * c_, 0.0);
   route_flow_.assign(routes.size(), 0.0);
+  arc_flow_.assign(m, 0.0);
   planned_.c = c_;
   transit_.c = c_;
   double fastest = std::max(move_.max_move_speed_km, move_.max_walk_speed_km);
@@ -342,6 +349,31 @@ void FlowEngine::process(const Packet& p, const double* a, Packets& next, Packet
   }
 }
 
+// Prefetches, so that the scattered loads of a pass overlap instead of waiting one after
+// another (a pass is bound by them, not by arithmetic): the data of v's paths, and the records
+// the simple hops of v's people (having moved `moved` km today) will add to.
+void FlowEngine::prefetch_paths(std::uint32_t v) const {
+  const std::uint32_t first = paths_.first[v], last = paths_.first[v + 1];
+  if (first == last) return;
+  __builtin_prefetch(ratio_.data() + first);
+  __builtin_prefetch(ratio_.data() + last - 1);
+  __builtin_prefetch(path_arc_.data() + first);
+  __builtin_prefetch(path_simple_.data() + first);
+  __builtin_prefetch(hop_arc_.data() + path_arc_[first]);
+  __builtin_prefetch(hop_arc_.data() + path_arc_[last - 1]);
+}
+
+void FlowEngine::prefetch_targets(std::uint32_t v, double moved) const {
+  for (std::uint32_t e = paths_.first[v]; e < paths_.first[v + 1]; ++e) {
+    if (!path_simple_[e]) continue;
+    const HopArc& h = hop_arc_[path_arc_[e]];
+    __builtin_prefetch(slots_.address(h.target, moved + h.length_km), 1);
+    __builtin_prefetch(arrivals_.data() + static_cast<std::size_t>(h.target) * c_, 1);
+    __builtin_prefetch(free_.data() + static_cast<std::size_t>(h.target) * c_, 1);
+    __builtin_prefetch(count_delta_.data() + h.target, 1);
+  }
+}
+
 // moving.selectRoute, every choice at once: the share `scale` of `a` splits over the paths on
 // offer by weight.
 void FlowEngine::select_paths(const Packet& p, const double* a, double scale, Packets& next,
@@ -352,6 +384,7 @@ void FlowEngine::select_paths(const Packet& p, const double* a, double scale, Pa
     return;
   }
   double stay = 0.0;
+  double left = 0.0;  // people who set off on simple hops (one update of the count)
   const double sum = std::accumulate(a, a + c_, 0.0);
   for (std::uint32_t e = paths_.first[here]; e < paths_.first[here + 1]; ++e) {
     if (!(weight_[e] > 0.0)) continue;
@@ -362,6 +395,7 @@ void FlowEngine::select_paths(const Packet& p, const double* a, double scale, Pa
       continue;
     }
     if (path_simple_[e]) {
+      left += sum * share;
       hop_simple(p, a, sum * share, share, path_arc_[e]);
       continue;
     }
@@ -370,6 +404,7 @@ void FlowEngine::select_paths(const Packet& p, const double* a, double scale, Pa
     q.cursor = 0;
     take_hop(q, a, share, path_arc_[e], next, parked);
   }
+  count_delta_[here] -= left;
   if (stay > 0.0) end_day(p, a, stay, here, p.moved);
 }
 
@@ -397,10 +432,8 @@ void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& ne
 // an arc without a daily capacity or walking chance (`people` = the sum of a x scale).
 void FlowEngine::hop_simple(const Packet& p, const double* a, double people, double scale,
                             std::uint32_t arc) {
-  const std::uint32_t here = p.where;
   const HopArc& h = hop_arc_[arc];
-  count_delta_[here] -= people;
-  route_flow_[h.route] += people;
+  arc_flow_[arc] += people;
   double* b = scratch_.data();
   for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale;
   const double speed = p.first && move_.start_on_foot ? move_.max_walk_speed_km : h.speed_km;
@@ -461,7 +494,7 @@ void FlowEngine::take_hop(Packet p, const double* a, double scale, std::uint32_t
   double sum = 0.0;
   for (std::size_t k = 0; k < c_; ++k) sum += a[k] * scale;
   count_delta_[p.where] -= sum;
-  route_flow_[r] += sum;
+  arc_flow_[arc] += sum;
   p.km = 0.0;
   travel(p, a, scale, arc, next);
 }
@@ -702,6 +735,7 @@ std::size_t FlowEngine::Slots::lowest() const {
 void FlowEngine::step(int day) {
   std::fill(arrivals_.begin(), arrivals_.end(), 0.0);
   std::fill(route_flow_.begin(), route_flow_.end(), 0.0);
+  std::fill(arc_flow_.begin(), arc_flow_.end(), 0.0);
   std::fill(route_used_.begin(), route_used_.end(), 0.0);
   std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
   compute_scores(day, count_.data());
@@ -771,8 +805,12 @@ void FlowEngine::step(int day) {
   std::vector<int> band_passes(slots_.bins, 0);
   for (;;) {
     resolve_parked(parked, next);
-    for (std::uint32_t v = 0; v < n_; ++v) count_[v] += count_delta_[v];
-    std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
+    // Between passes only the capacity multipliers read the counts: bring those up to date
+    // (the rest at the end of the day).
+    for (const std::uint32_t u : limited_) {
+      count_[u] += count_delta_[u];
+      count_delta_[u] = 0.0;
+    }
     const std::size_t band = slots_.lowest();
     if (next.items.empty() && band == slots_.bins) break;
     refresh_weights();
@@ -798,7 +836,15 @@ void FlowEngine::step(int day) {
         }
         slots_.used[w] = 0;
       }
-      for (std::size_t i = 0; i < band_where_.size(); ++i) {
+      const std::size_t count = band_where_.size();
+      for (std::size_t i = 0; i < count; ++i) {
+        // Ask ahead for what the next slots will read: the path data two slots on (the paths
+        // of a place are contiguous), the records the next slot's hops add to.
+        if (i + 4 < count) prefetch_paths(band_where_[i + 4]);
+        if (i + 2 < count) {
+          const double* z = band_records_.data() + (i + 2) * slots_.stride;
+          prefetch_targets(band_where_[i + 2], z[1] / z[0]);
+        }
         const double* y = band_records_.data() + i * slots_.stride;
         Packet p;
         p.where = band_where_[i];
@@ -815,6 +861,12 @@ void FlowEngine::step(int day) {
     }
     for (const Packet& p : round.items) process(p, round.of(p), next, parked);
   }
+
+  for (std::uint32_t v = 0; v < n_; ++v) count_[v] += count_delta_[v];
+  std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
+  // Each route's flow: the people who set off along either of its arcs (summed per arc as they
+  // go, which keeps the additions next to the arcs' other data).
+  for (std::size_t arc = 0; arc < arc_flow_.size(); ++arc) route_flow_[arcs_[arc].route] += arc_flow_[arc];
 
   // Sinks (camps_are_sinks): a share of the people resting at a camp leaves the simulation.
   for (std::uint32_t v = 0; v < n_; ++v) {

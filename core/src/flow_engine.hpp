@@ -117,6 +117,11 @@ class FlowEngine : public FleePlaces {
     /// Adds the amounts `b` (C values, their sum > 0 or nothing happens).
     void add(std::uint32_t v, double moved, double recent, const double* b);
     double* record(std::size_t slot) { return storage.data() + base + slot * stride; }
+    /// The record people arriving at v having moved `moved` km today are added to.
+    const double* address(std::uint32_t v, double moved) const {
+      const auto bin = std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
+      return storage.data() + base + (bin * span + v) * stride;
+    }
     /// The lowest band that may hold people, or `bins` if none.
     std::size_t lowest() const;
   };
@@ -126,6 +131,8 @@ class FlowEngine : public FleePlaces {
   bool refresh_weights();
   void process(const Packet& p, const double* a, Packets& next, Packets& parked);
   void begin_move(Packet p, const double* a, double scale, Packets& next, Packets& parked);
+  void prefetch_paths(std::uint32_t v) const;
+  void prefetch_targets(std::uint32_t v, double moved) const;
   void select_paths(const Packet& p, const double* a, double scale, Packets& next,
                     Packets& parked);
   void hop_simple(const Packet& p, const double* a, double people, double scale,
@@ -185,6 +192,7 @@ class FlowEngine : public FleePlaces {
   std::vector<double> count_delta_;
   std::vector<double> arrivals_;
   std::vector<double> route_flow_;
+  std::vector<double> arc_flow_;     // people setting off along each arc today
   double spawned_ = 0.0;
   double departed_ = 0.0;
   double taken_ = 0.0;
