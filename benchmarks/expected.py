@@ -429,6 +429,15 @@ def bench_generated(n_locations: int, n_routes: int, days: int, people: float, o
         out["scenario"]["in_camps_end"] = float(pop[-1, camp_idx].sum())
         out["scenario"]["in_transit_end"] = float(raw["in_transit"][-1])
         out["scenario"]["locations_reached"] = int((pop[-1] > 0.5).sum())
+        # What the time follows: route choices made (hops), location-band groups moved (slots).
+        work = {k: int(v) for k, v in raw["work"].items()}
+        work["hops_per_day"] = work["hops"] / days
+        work["slots_per_day"] = work["slots"] / days
+        work["ns_per_hop"] = 1e9 * out["scenario"]["best_s"] / max(1, work["hops"])
+        out["scenario"]["work"] = work
+        print(f"    work: {work['hops_per_day'] / 1e6:.2f} M hops and {work['slots_per_day'] / 1e3:.0f} k "
+              f"slots a day, {work['passes'] / days:.0f} passes a day; {work['ns_per_hop']:.0f} ns a hop",
+              flush=True)
 
     # The same as a Flee-like case: expected engine and agent engine (threads=1), once each.
     if not flee_like:

@@ -225,6 +225,11 @@ py::dict projection_dict(Projection&& r) {
     fired.append(d);
   }
   out["fired"] = fired;
+  py::dict work;
+  work["hops"] = r.work_hops;
+  work["slots"] = r.work_slots;
+  work["passes"] = r.work_passes;
+  out["work"] = work;
   return out;
 }
 

@@ -43,7 +43,8 @@
 // - Memory. On large networks a pass is bound by the latency of scattered loads (the records
 //   a hop adds to, at its target's band), not by arithmetic: a pass asks for the path data of
 //   the slot four ahead and for the target records of the slot two ahead before it needs them,
-//   so the loads overlap; people setting off are summed per arc (next to the arc's other
+//   so the loads overlap (when the slots outgrow the caches: on small networks it costs more
+//   than it saves); people setting off are summed per arc (next to the arc's other
 //   data) and into the routes' flows once a day; between passes only the counts of places
 //   with a capacity (all the capacity multipliers read) are brought up to date.
 #include "flow_engine.hpp"
@@ -59,6 +60,7 @@
 namespace corridor::detail {
 namespace {
 constexpr int kMaxHopsPerDay = 64;
+constexpr std::size_t kPrefetchBytes = std::size_t{1} << 20;  // slots larger than this: prefetch
 constexpr std::size_t kMovedBins = 20;  // bands of km moved today (chained movers)
 
 /// The share of people whose km lie below `limit` when they are spread evenly over `spread` km
@@ -168,6 +170,9 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
   double fastest = std::max(move_.max_move_speed_km, move_.max_walk_speed_km);
   for (const double sp : arc_speed_) fastest = std::max(fastest, sp);
   slots_.init(n_, c_, kMovedBins, fastest / kMovedBins);
+  // Prefetching pays where the slots outgrow the caches (on the Flee cases, of tens of
+  // places, it costs more than it saves).
+  prefetch_ = slots_.storage.size() * sizeof(double) > kPrefetchBytes;
 }
 
 // ----------------------------------------------------------------------------- roles --
@@ -433,6 +438,7 @@ void FlowEngine::begin_move(Packet p, const double* a, double scale, Packets& ne
 void FlowEngine::hop_simple(const Packet& p, const double* a, double people, double scale,
                             std::uint32_t arc) {
   const HopArc& h = hop_arc_[arc];
+  ++work_.hops;
   arc_flow_[arc] += people;
   double* b = scratch_.data();
   for (std::size_t k = 0; k < c_; ++k) b[k] = a[k] * scale;
@@ -493,6 +499,7 @@ void FlowEngine::take_hop(Packet p, const double* a, double scale, std::uint32_t
   }
   double sum = 0.0;
   for (std::size_t k = 0; k < c_; ++k) sum += a[k] * scale;
+  ++work_.hops;
   count_delta_[p.where] -= sum;
   arc_flow_[arc] += sum;
   p.km = 0.0;
@@ -837,11 +844,13 @@ void FlowEngine::step(int day) {
         slots_.used[w] = 0;
       }
       const std::size_t count = band_where_.size();
+      ++work_.passes;
+      work_.slots += count;
       for (std::size_t i = 0; i < count; ++i) {
         // Ask ahead for what the next slots will read: the path data two slots on (the paths
         // of a place are contiguous), the records the next slot's hops add to.
-        if (i + 4 < count) prefetch_paths(band_where_[i + 4]);
-        if (i + 2 < count) {
+        if (prefetch_ && i + 4 < count) prefetch_paths(band_where_[i + 4]);
+        if (prefetch_ && i + 2 < count) {
           const double* z = band_records_.data() + (i + 2) * slots_.stride;
           prefetch_targets(band_where_[i + 2], z[1] / z[0]);
         }

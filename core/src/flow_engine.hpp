@@ -66,6 +66,14 @@ class FlowEngine : public FleePlaces {
   const std::vector<double>& route_flow() const { return route_flow_; }
   double spawned() const { return spawned_; }
   double departed() const { return departed_; }
+
+  /// The work done so far, for benchmarks: route choices made (hops: one group along one
+  /// path), groups of chained movers moved (slots: one location's band of km moved today)
+  /// and passes over a band.
+  struct Work {
+    std::uint64_t hops = 0, slots = 0, passes = 0;
+  };
+  const Work& work() const { return work_; }
   double in_transit() const;
   double at_locations() const;
 
@@ -196,6 +204,8 @@ class FlowEngine : public FleePlaces {
   double spawned_ = 0.0;
   double departed_ = 0.0;
   double taken_ = 0.0;
+  Work work_;
+  bool prefetch_ = false;  // ask for a pass's scattered records ahead (large networks)
 };
 
 }  // namespace corridor::detail

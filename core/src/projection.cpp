@@ -278,6 +278,11 @@ class ScenarioRun {
       check_triggers(day, people, backlog, out);
       if (options.on_day && !options.on_day(day)) break;
     }
+    if constexpr (std::is_same_v<Engine, detail::FlowEngine>) {
+      out.work_hops = engine_.work().hops;
+      out.work_slots = engine_.work().slots;
+      out.work_passes = engine_.work().passes;
+    }
     return out;
   }
 

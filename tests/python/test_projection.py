@@ -308,6 +308,19 @@ _PEOPLE = ("population", "arrivals", "backlog", "screened", "route_flow", "spawn
            "at_locations", "in_transit", "departed")
 
 
+def test_work_counts(exercise_run, exercise_agents, tiny):
+    """The expected engine reports its work (what benchmarks/expected.py divides the time by):
+    the same for the same run, growing with the days; the agent engine reports none."""
+    work = exercise_run.raw["work"]
+    assert work["hops"] > work["passes"] > 0 and work["slots"] > 0
+    assert exercise_agents.raw["work"] == {"hops": 0, "slots": 0, "passes": 0}
+    short = tiny_scenario(tiny, days=10).run(progress=False).raw["work"]
+    again = tiny_scenario(tiny, days=10).run(progress=False).raw["work"]
+    longer = tiny_scenario(tiny, days=20).run(progress=False).raw["work"]
+    assert short == again
+    assert all(longer[k] > short[k] for k in ("hops", "slots", "passes"))
+
+
 def test_agents_conserve_whole_people_every_day(exercise_agents):
     p = exercise_agents
     assert p.info["engine"] == "agents" and p.info["seed"] == 1

@@ -100,6 +100,10 @@ struct Projection {
   std::vector<double> spawned, at_locations, in_reception, in_transit, transferring, departed,
       returned;
   std::vector<FiredTrigger> fired;
+  /// The expected engine's work over the run (0 with agents): route choices made (a group of
+  /// people along one path), groups of chained movers moved (one location's band of km moved
+  /// today) and passes over a band. What a run's time follows; see docs/expected.md.
+  std::uint64_t work_hops = 0, work_slots = 0, work_passes = 0;
 
   // Reception pathways: filled only when the scenario declares streams or quarantine stages
   // (then `backlog` is the queue for screening after any quarantine). "R" = reception_sites,
