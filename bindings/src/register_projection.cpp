@@ -325,12 +325,13 @@ void register_projection(py::module_& m) {
   m.def(
       "run_projection",
       [](const Scenario& scenario, const py::object& on_day, const std::string& engine,
-         const std::optional<std::uint64_t>& seed, unsigned threads) {
+         const std::optional<std::uint64_t>& seed, unsigned threads, bool merge_cohorts) {
         DayCallback callback{on_day};
         ProjectionOptions options;
         options.engine = engine;
         options.seed = seed;
         options.threads = threads;
+        options.merge_cohorts = merge_cohorts;
         options.on_day = [&callback](int day) { return callback(day); };
         Projection r;
         {
@@ -341,10 +342,11 @@ void register_projection(py::module_& m) {
         return projection_dict(std::move(r));
       },
       py::arg("scenario"), py::arg("on_day") = py::none(), py::arg("engine") = "expected",
-      py::arg("seed") = py::none(), py::arg("threads") = 0,
+      py::arg("seed") = py::none(), py::arg("threads") = 0, py::arg("merge_cohorts") = true,
       "Runs a scenario on an engine ('expected': expected numbers of people; 'agents': whole "
       "people, one run per `seed`, None = the scenario's; `threads` 0 = all cores, the same "
-      "result for any); returns a dict of arrays (population, arrivals, backlog: days x "
+      "result for any; `merge_cohorts`: the expected engine carries totals only when every "
+      "displacement splits its people alike and there are no reception pathways); returns a dict of arrays (population, arrivals, backlog: days x "
       "locations x cohorts; screened, capacity, screening_per_day, open and the needs: days x "
       "locations; route_flow: days x routes; the conservation account per day; fired "
       "triggers).");

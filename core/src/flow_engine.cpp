@@ -15,7 +15,10 @@
 //   reception queue: arrivals at a holding location stop and wait until a driver releases
 //   them). People on a route are packets keyed by arc, km covered, plan and first-link flag.
 //   Cohorts never change the rules, so every share applies to every cohort alike and each
-//   cohort's numbers are exactly what a run of that cohort alone would give.
+//   cohort's numbers are exactly what a run of that cohort alone would give. When every
+//   person added splits over the cohorts by one set of shares (`one_split`), the vectors are
+//   proportional everywhere: the engine carries the totals (C = 1 inside) and multiplies them
+//   out by the shares where a driver reads or takes people by cohort.
 // - The individual history behind avoid_short_stints (an agent's recent travel index, halved
 //   each day plus the day's km over max_move_speed) is carried as a mean per pool or packet,
 //   merged by weight; the rule's threshold then applies to the mean. Chained movers are pooled
@@ -53,6 +56,7 @@
 #include <bit>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 #include <tuple>
 
 #include "corridor/error.hpp"
@@ -100,10 +104,17 @@ void FlowEngine::Packets::add(Packet p, const double* src, double scale) {
 FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
                        const std::vector<FleeLocation>& flee_locations,
                        const std::vector<FleeRoute>& flee_routes, std::size_t cohorts,
-                       std::vector<double> conflict_decay, int decay_interval)
+                       std::vector<double> conflict_decay, int decay_interval,
+                       std::vector<double> one_split)
     : FleePlaces(network, move, flee_locations, flee_routes, std::move(conflict_decay),
                  decay_interval),
-      c_(std::max<std::size_t>(cohorts, 1)) {
+      c_(one_split.empty() ? std::max<std::size_t>(cohorts, 1) : 1),
+      split_(std::move(one_split)) {
+  if (!split_.empty() && split_.size() != cohorts) {
+    throw std::invalid_argument("FlowEngine: one_split needs one share per cohort");
+  }
+  split_arrivals_.assign(split_.size() * n_, 0.0);
+  split_out_.assign(split_.size(), 0.0);
   const std::size_t m = arcs_.size();
   const auto routes = net_.routes();
   route_used_.assign(routes.size(), 0.0);
@@ -208,6 +219,13 @@ void FlowEngine::make_town(std::uint32_t v) {
 // ---------------------------------------------------------------------------- people --
 
 void FlowEngine::add(std::uint32_t v, const double* per_cohort) {
+  if (!split_.empty()) {  // the total: the cohorts are in the one split's proportions
+    const double total = std::accumulate(per_cohort, per_cohort + split_.size(), 0.0);
+    fresh_[v] += total;
+    count_[v] += total;
+    spawned_ += total;
+    return;
+  }
   double sum = 0.0;
   for (std::size_t k = 0; k < c_; ++k) {
     fresh_[v * c_ + k] += per_cohort[k];
@@ -233,6 +251,16 @@ double FlowEngine::release(std::uint32_t v, double people) {
 }
 
 double FlowEngine::take(std::uint32_t v, double people, double* out) {
+  if (!split_.empty()) {
+    double total = 0.0;
+    const double moved = take_carried(v, people, &total);
+    for (std::size_t k = 0; k < split_.size(); ++k) out[k] = total * split_[k];
+    return moved;
+  }
+  return take_carried(v, people, out);
+}
+
+double FlowEngine::take_carried(std::uint32_t v, double people, double* out) {
   std::fill(out, out + c_, 0.0);
   const double queue = queued_total(v);
   if (!(queue > 0.0) || !(people > 0.0)) return 0.0;
@@ -250,6 +278,16 @@ double FlowEngine::take(std::uint32_t v, double people, double* out) {
 }
 
 void FlowEngine::people_at(std::uint32_t v, double* out) const {
+  if (!split_.empty()) {
+    double total = 0.0;
+    people_carried(v, &total);
+    for (std::size_t k = 0; k < split_.size(); ++k) out[k] = total * split_[k];
+    return;
+  }
+  people_carried(v, out);
+}
+
+void FlowEngine::people_carried(std::uint32_t v, double* out) const {
   for (std::size_t k = 0; k < c_; ++k) {
     out[k] = fresh_[v * c_ + k] + free_[v * c_ + k] + held_[v * c_ + k];
   }
@@ -263,11 +301,27 @@ void FlowEngine::people_at(std::uint32_t v, double* out) const {
 double FlowEngine::total_at(std::uint32_t v) const { return count_[v]; }
 
 void FlowEngine::people_all(double* out) const {
+  if (!split_.empty()) {  // the totals into out[0..n), then spread out from the last place down
+    const std::size_t cx = split_.size();
+    for (std::size_t i = 0; i < n_; ++i) out[i] = fresh_[i] + free_[i] + held_[i];
+    for (const Packet& p : planned_.items) out[p.where] += planned_.of(p)[0];
+    for (std::size_t i = n_; i-- > 0;) {
+      const double total = out[i];
+      for (std::size_t k = cx; k-- > 0;) out[i * cx + k] = total * split_[k];
+    }
+    return;
+  }
   for (std::size_t i = 0; i < n_ * c_; ++i) out[i] = fresh_[i] + free_[i] + held_[i];
   for (const Packet& p : planned_.items) {
     const double* a = planned_.of(p);
     for (std::size_t k = 0; k < c_; ++k) out[p.where * c_ + k] += a[k];
   }
+}
+
+const double* FlowEngine::queued(std::uint32_t v) const {
+  if (split_.empty()) return held_.data() + v * c_;
+  for (std::size_t k = 0; k < split_.size(); ++k) split_out_[k] = held_[v] * split_[k];
+  return split_out_.data();
 }
 
 double FlowEngine::queued_total(std::uint32_t v) const {
@@ -921,6 +975,12 @@ void FlowEngine::step(int day) {
   starters_touched_.clear();
   merge_tail(transit_, still_on_arcs);  // those who set off today
   merge(planned_, false);
+  if (!split_.empty()) {
+    const std::size_t cx = split_.size();
+    for (std::size_t v = 0; v < n_; ++v) {
+      for (std::size_t k = 0; k < cx; ++k) split_arrivals_[v * cx + k] = arrivals_[v] * split_[k];
+    }
+  }
 }
 
 }  // namespace corridor::detail

@@ -18,12 +18,22 @@ namespace corridor::detail {
 class FlowEngine : public FleePlaces {
  public:
   /// `flee_locations` / `flee_routes` may be empty (defaults). `cohorts` >= 1.
+  ///
+  /// `one_split`: empty, or one share per cohort (summing to 1) when every person the driver
+  /// will add splits over the cohorts by these shares. The cohorts never change the rules, so
+  /// the engine then carries the totals only and multiplies them out by the shares where a
+  /// driver reads or takes people by cohort: the same numbers to rounding, with a C-times
+  /// smaller state (what the hops of a large network wait on). add() must then be given
+  /// amounts in these proportions.
   FlowEngine(const Network& network, const MoveRules& move,
              const std::vector<FleeLocation>& flee_locations,
              const std::vector<FleeRoute>& flee_routes, std::size_t cohorts,
-             std::vector<double> conflict_decay = {}, int decay_interval = 30);
+             std::vector<double> conflict_decay = {}, int decay_interval = 30,
+             std::vector<double> one_split = {});
 
-  std::size_t num_cohorts() const { return c_; }
+  std::size_t num_cohorts() const { return split_.empty() ? c_ : split_.size(); }
+  /// True if the engine carries totals only (`one_split`).
+  bool one_split() const { return !split_.empty(); }
 
   // --- roles (Flee's Location state), between days
   void start_conflict(std::uint32_t v, double intensity, int day);  ///< add_conflict_zone
@@ -57,11 +67,11 @@ class FlowEngine : public FleePlaces {
   double total_at(std::uint32_t v) const;
   /// People at every location per cohort: out[v * C + k], locations x cohorts.
   void people_all(double* out) const;
-  /// Queue at v per cohort (C values).
-  const double* queued(std::uint32_t v) const { return held_.data() + v * c_; }
+  /// Queue at v per cohort (C values; with one_split, valid until the next call).
+  const double* queued(std::uint32_t v) const;
   double queued_total(std::uint32_t v) const;
   /// Arrivals during the last step, locations x cohorts.
-  const std::vector<double>& arrivals() const { return arrivals_; }
+  const std::vector<double>& arrivals() const { return split_.empty() ? arrivals_ : split_arrivals_; }
   /// People setting off along each route during the last step.
   const std::vector<double>& route_flow() const { return route_flow_; }
   double spawned() const { return spawned_; }
@@ -134,6 +144,8 @@ class FlowEngine : public FleePlaces {
     std::size_t lowest() const;
   };
 
+  double take_carried(std::uint32_t v, double people, double* out);
+  void people_carried(std::uint32_t v, double* out) const;
   void compute_weights();
   void compute_weights(std::uint32_t v);
   bool refresh_weights();
@@ -163,7 +175,10 @@ class FlowEngine : public FleePlaces {
     RouteId route;
   };
 
-  std::size_t c_;
+  std::size_t c_;                    // amounts carried per group: the cohorts, or 1 (one_split)
+  std::vector<double> split_;        // one_split's shares (empty: the cohorts are carried)
+  std::vector<double> split_arrivals_;  // one_split: arrivals() by cohort
+  mutable std::vector<double> split_out_;  // one_split: queued()'s C values
   std::vector<double> weight_;             // per path entry: its weight today (-1 closed)
   std::vector<double> ratio_;              // per path entry: weight / its location's total
   std::vector<std::uint32_t> path_arc_;    // per path entry: the arc of its first hop

@@ -75,10 +75,35 @@ std::vector<FleeLocation> home_and_abroad(const Network& net) {
   return out;
 }
 
+bool has_pathways(const Scenario& s);
+
+// The one split of every displacement's people over the cohorts, or empty if they differ, if
+// the scenario has reception pathways (which refer each cohort its own way) or if there is no
+// displacement.
+std::vector<double> one_split(const Scenario& s) {
+  if (has_pathways(s)) return {};
+  std::vector<double> split;
+  bool same = true;
+  auto see = [&](const Event& e) {
+    if (e.type != EventType::kDisplacement) return;
+    const std::vector<double>& shares = e.cohort_shares.empty() ? s.cohort_shares : e.cohort_shares;
+    if (split.empty()) {
+      split = shares;
+    } else if (shares != split) {
+      same = false;
+    }
+  };
+  for (const Event& e : s.events) see(e);
+  for (const Trigger& t : s.triggers) see(t.then);
+  if (!same || split.size() != s.cohorts.size()) return {};
+  return split;
+}
+
 detail::FlowEngine make_engine(std::type_identity<detail::FlowEngine>, const Scenario& s,
-                               const ProjectionOptions&) {
+                               const ProjectionOptions& options) {
   return detail::FlowEngine(s.network, s.movement, home_and_abroad(s.network), {},
-                            s.cohorts.size());
+                            s.cohorts.size(), {}, 30,
+                            options.merge_cohorts ? one_split(s) : std::vector<double>{});
 }
 
 detail::AgentEngine make_engine(std::type_identity<detail::AgentEngine>, const Scenario& s,

@@ -124,6 +124,66 @@ TEST_CASE("a projection conserves people and keeps each cohort's share", "[proje
   CHECK(total(p, p.population, p.days - 1, s.network.id("Camp")) > 1000.0);
 }
 
+namespace {
+
+// Every value of `a` within 1e-9 relative of `b`'s (of 1,000 for smaller values): rounding
+// (the sums run in another order), here up to about 3e-11.
+void check_close(const std::vector<double>& a, const std::vector<double>& b, const char* what) {
+  INFO(what);
+  REQUIRE(a.size() == b.size());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1e3, std::abs(b[i])));
+  }
+  INFO("worst relative difference " << std::scientific << worst);
+  CHECK(worst <= 1e-9);
+}
+
+}  // namespace
+
+TEST_CASE("one split: carrying totals gives the projection of carrying every cohort",
+          "[projection]") {
+  // Two displacements with the same shares (one by default, one spelt out), a screening queue,
+  // a closure and a trigger: the engine carries totals only unless told not to.
+  Scenario s = make_scenario(60);
+  Event again = s.events[0];
+  again.day = 12;
+  again.people = 5000;
+  again.cohort_shares = s.cohort_shares;
+  s.events.push_back(again);
+  add_overflow_trigger(s);
+  ProjectionOptions carried;
+  carried.merge_cohorts = false;
+  const Projection merged = run_projection(s);
+  const Projection apart = run_projection(s, carried);
+  REQUIRE(merged.days == apart.days);
+  check_close(merged.population, apart.population, "population");
+  check_close(merged.arrivals, apart.arrivals, "arrivals");
+  check_close(merged.backlog, apart.backlog, "backlog");
+  check_close(merged.screened, apart.screened, "screened");
+  check_close(merged.route_flow, apart.route_flow, "route_flow");
+  check_close(merged.in_transit, apart.in_transit, "in_transit");
+  check_close(merged.at_locations, apart.at_locations, "at_locations");
+  REQUIRE(merged.fired.size() == 1);
+  CHECK(merged.fired.size() == apart.fired.size());
+  CHECK(merged.fired[0].day == apart.fired[0].day);
+  CHECK(merged.work_hops == apart.work_hops);  // the same hops, one amount each instead of 4
+
+  // Different shares: each cohort is carried, and the places' mixes differ.
+  s.events[1].cohort_shares = {0.1, 0.7, 0.2, 0.0};
+  const Projection mixed = run_projection(s);
+  const Projection mixed_apart = run_projection(s, carried);
+  CHECK(mixed.population == mixed_apart.population);  // the same engine: bit for bit
+  // The camp holds both displacements' people: a share of men between the two splits' (a
+  // single split carried for both would give 0.24 or 0.7).
+  const std::size_t c = mixed.cohorts.size(), last = static_cast<std::size_t>(mixed.days - 1);
+  const double* x =
+      mixed.population.data() + (last * mixed.num_locations + s.network.id("Camp")) * c;
+  const double men = x[1] / (x[0] + x[1] + x[2] + x[3]);
+  CHECK(men > 0.26);
+  CHECK(men < 0.68);
+}
+
 TEST_CASE("the screening queue: arrivals wait, at most the throughput leaves it each day",
           "[projection]") {
   const Scenario s = make_scenario();

@@ -321,6 +321,19 @@ def test_work_counts(exercise_run, exercise_agents, tiny):
     assert all(longer[k] > short[k] for k in ("hops", "slots", "passes"))
 
 
+def test_one_split_runs_as_totals(tiny):
+    """One displacement, the default shares: carrying totals (the default) gives what carrying
+    each cohort gives, to rounding, with the cohorts in the displacement's shares."""
+    s = tiny_scenario(tiny, days=20)
+    merged = s.run(progress=False)
+    apart = s.run(progress=False, merge_cohorts=False)
+    for key in ("population", "arrivals", "backlog", "route_flow", "in_transit"):
+        np.testing.assert_allclose(merged.raw[key], apart.raw[key], rtol=1e-9, atol=1e-9, err_msg=key)
+    shares = np.array([0.28, 0.24, 0.45, 0.03])
+    pop = merged.raw["population"][-1]
+    np.testing.assert_allclose(pop, pop.sum(axis=1, keepdims=True) * shares, rtol=1e-12, atol=1e-12)
+
+
 def test_agents_conserve_whole_people_every_day(exercise_agents):
     p = exercise_agents
     assert p.info["engine"] == "agents" and p.info["seed"] == 1

@@ -165,14 +165,18 @@ def run_projection(
     engine: Literal["expected", "agents"] = ...,
     seed: int | None = ...,
     threads: int = ...,
+    merge_cohorts: bool = ...,
 ) -> dict[str, Any]:
     """Runs on ``engine`` ("expected": expected numbers of people; "agents": whole people, one
-    run per ``seed``, None = the scenario's; ``threads`` 0 = all cores, same result).
+    run per ``seed``, None = the scenario's; ``threads`` 0 = all cores, same result;
+    ``merge_cohorts``: the expected engine carries totals only when every displacement splits
+    its people alike and there are no reception pathways, the same to rounding).
 
     Keys: days, num_locations, num_routes, cohorts; population, arrivals, backlog (days x
     locations x cohorts); screened, capacity, screening_per_day, open (uint8), water_l, taps,
     toilets, covered_m2, site_area_m2, kcal (days x locations); route_flow (days x routes);
-    spawned, at_locations, in_transit, departed (days); fired (list of {trigger, day, value})."""
+    spawned, at_locations, in_transit, departed (days); fired (list of {trigger, day, value}); work
+    ({hops, slots, passes}: the expected engine's work, 0 with agents)."""
 def site_needs(
     people: float, first_phase: bool = ..., planning: dict[str, float] | None = ...
 ) -> dict[str, float]: ...

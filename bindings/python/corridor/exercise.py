@@ -222,8 +222,10 @@ class Exercise:
             raise _error("the exercise has not started: step() first")
         if self._projection is None:
             s = _prefix(self.scenario, self._day)
+            # Each cohort carried (no merging): whether a prefix's displacements share one split
+            # depends on the events to come, and the days played must not change with them.
             self._projection = s.run(engine=self._engine, seed=self._seed, progress=False,
-                                     threads=1)
+                                     threads=1, merge_cohorts=False)
         return self._projection
 
     @property

@@ -51,6 +51,11 @@ struct ProjectionOptions {
   unsigned threads = 0;
   /// Called after each day with the day index; return false to stop early.
   std::function<bool(int day)> on_day;
+  /// Expected engine: when every displacement (triggers' included) splits its people by the
+  /// same shares and there are no reception pathways, carry each group's total only and split
+  /// it by those shares where cohorts are read (the cohorts never change the rules): the same
+  /// numbers to rounding, faster on large networks. False carries every cohort (for tests).
+  bool merge_cohorts = true;
 };
 
 /// A trigger that fired: its index in Scenario::triggers, the day its condition held (its event
