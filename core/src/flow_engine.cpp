@@ -774,11 +774,11 @@ void FlowEngine::Slots::add(std::uint32_t v, double moved, double recent, const 
   double sum = 0.0;
   for (std::size_t k = 0; k < c; ++k) sum += b[k];
   if (!(sum > 0.0)) return;
-  const auto bin = std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
-  const std::size_t slot = bin * span + v;
+  const std::size_t band = bin(moved);
+  const std::size_t slot = band * span + v;
   double* x = record(slot);
   used[slot / 64] |= std::uint64_t{1} << (slot % 64);
-  band_used[bin] = 1;
+  band_used[band] = 1;
   x[0] += sum;
   x[1] += sum * moved;
   x[2] += sum * recent;

@@ -135,10 +135,13 @@ class FlowEngine : public FleePlaces {
     /// Adds the amounts `b` (C values, their sum > 0 or nothing happens).
     void add(std::uint32_t v, double moved, double recent, const double* b);
     double* record(std::size_t slot) { return storage.data() + base + slot * stride; }
+    /// The band of people who have moved `moved` km today.
+    std::size_t bin(double moved) const {
+      return std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
+    }
     /// The record people arriving at v having moved `moved` km today are added to.
     const double* address(std::uint32_t v, double moved) const {
-      const auto bin = std::min<std::size_t>(bins - 1, static_cast<std::size_t>(moved / width));
-      return storage.data() + base + (bin * span + v) * stride;
+      return storage.data() + base + (bin(moved) * span + v) * stride;
     }
     /// The lowest band that may hold people, or `bins` if none.
     std::size_t lowest() const;
