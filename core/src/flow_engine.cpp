@@ -38,11 +38,12 @@
 //   wait for the next pass whatever the location order), however many hops apart they
 //   arrived. A day thus costs the slots in use times the paths on offer at each, not rounds
 //   times slots as when the chained hops moved round by round (up to 64 rounds a day on
-//   networks of short links, most of them carrying tiny shares). What a hop does is kept lean: each path's share of its
-//   location's total weight is divided once when the weights change (and only the locations
-//   with a path to a place whose capacity multiplier moved are reweighed between passes), an
-//   arc's hop data is one record, a hop's C amounts are multiplied once, and a pass walks a
-//   bitmap of its band's slots in location order. See docs/expected.md, "Speed".
+//   networks of short links, most of them carrying tiny shares). What a hop does is kept lean:
+//   each path's share of its location's total weight is divided once when the weights change
+//   (and only the locations with a path to a place whose capacity multiplier moved are
+//   reweighed between passes), an arc's hop data is one record, a hop's C amounts are
+//   multiplied once, and a pass walks a bitmap of its band's slots in location order. See
+//   docs/expected.md, "Speed".
 // - Memory. On large networks a pass is bound by the latency of scattered loads (the records
 //   a hop adds to, at its target's band), not by arithmetic: a pass asks for the path data of
 //   the slot four ahead and for the target records of the slot two ahead before it needs them,
@@ -114,7 +115,7 @@ FlowEngine::FlowEngine(const Network& network, const MoveRules& move,
     throw std::invalid_argument("FlowEngine: one_split needs one share per cohort");
   }
   split_arrivals_.assign(split_.size() * n_, 0.0);
-  split_out_.assign(split_.size(), 0.0);
+  split_queued_.assign(split_.size(), 0.0);
   const std::size_t m = arcs_.size();
   const auto routes = net_.routes();
   route_used_.assign(routes.size(), 0.0);
@@ -254,7 +255,7 @@ double FlowEngine::take(std::uint32_t v, double people, double* out) {
   if (!split_.empty()) {
     double total = 0.0;
     const double moved = take_carried(v, people, &total);
-    for (std::size_t k = 0; k < split_.size(); ++k) out[k] = total * split_[k];
+    split(total, out);
     return moved;
   }
   return take_carried(v, people, out);
@@ -281,7 +282,7 @@ void FlowEngine::people_at(std::uint32_t v, double* out) const {
   if (!split_.empty()) {
     double total = 0.0;
     people_carried(v, &total);
-    for (std::size_t k = 0; k < split_.size(); ++k) out[k] = total * split_[k];
+    split(total, out);
     return;
   }
   people_carried(v, out);
@@ -305,10 +306,7 @@ void FlowEngine::people_all(double* out) const {
     const std::size_t cx = split_.size();
     for (std::size_t i = 0; i < n_; ++i) out[i] = fresh_[i] + free_[i] + held_[i];
     for (const Packet& p : planned_.items) out[p.where] += planned_.of(p)[0];
-    for (std::size_t i = n_; i-- > 0;) {
-      const double total = out[i];
-      for (std::size_t k = cx; k-- > 0;) out[i * cx + k] = total * split_[k];
-    }
+    for (std::size_t i = n_; i-- > 0;) split(out[i], out + i * cx);  // i * cx >= i: read first
     return;
   }
   for (std::size_t i = 0; i < n_ * c_; ++i) out[i] = fresh_[i] + free_[i] + held_[i];
@@ -320,8 +318,8 @@ void FlowEngine::people_all(double* out) const {
 
 const double* FlowEngine::queued(std::uint32_t v) const {
   if (split_.empty()) return held_.data() + v * c_;
-  for (std::size_t k = 0; k < split_.size(); ++k) split_out_[k] = held_[v] * split_[k];
-  return split_out_.data();
+  split(held_[v], split_queued_.data());
+  return split_queued_.data();
 }
 
 double FlowEngine::queued_total(std::uint32_t v) const {
@@ -901,8 +899,8 @@ void FlowEngine::step(int day) {
       ++work_.passes;
       work_.slots += count;
       for (std::size_t i = 0; i < count; ++i) {
-        // Ask ahead for what the next slots will read: the path data two slots on (the paths
-        // of a place are contiguous), the records the next slot's hops add to.
+        // Ask ahead for what the next slots will read: the path data four slots on (the paths
+        // of a place are contiguous), the records the hops two slots on add to.
         if (prefetch_ && i + 4 < count) prefetch_paths(band_where_[i + 4]);
         if (prefetch_ && i + 2 < count) {
           const double* z = band_records_.data() + (i + 2) * slots_.stride;
@@ -929,7 +927,9 @@ void FlowEngine::step(int day) {
   std::fill(count_delta_.begin(), count_delta_.end(), 0.0);
   // Each route's flow: the people who set off along either of its arcs (summed per arc as they
   // go, which keeps the additions next to the arcs' other data).
-  for (std::size_t arc = 0; arc < arc_flow_.size(); ++arc) route_flow_[arcs_[arc].route] += arc_flow_[arc];
+  for (std::size_t arc = 0; arc < arc_flow_.size(); ++arc) {
+    route_flow_[arcs_[arc].route] += arc_flow_[arc];
+  }
 
   // Sinks (camps_are_sinks): a share of the people resting at a camp leaves the simulation.
   for (std::uint32_t v = 0; v < n_; ++v) {
@@ -976,9 +976,8 @@ void FlowEngine::step(int day) {
   merge_tail(transit_, still_on_arcs);  // those who set off today
   merge(planned_, false);
   if (!split_.empty()) {
-    const std::size_t cx = split_.size();
     for (std::size_t v = 0; v < n_; ++v) {
-      for (std::size_t k = 0; k < cx; ++k) split_arrivals_[v * cx + k] = arrivals_[v] * split_[k];
+      split(arrivals_[v], split_arrivals_.data() + v * split_.size());
     }
   }
 }

@@ -32,8 +32,6 @@ class FlowEngine : public FleePlaces {
              std::vector<double> one_split = {});
 
   std::size_t num_cohorts() const { return split_.empty() ? c_ : split_.size(); }
-  /// True if the engine carries totals only (`one_split`).
-  bool one_split() const { return !split_.empty(); }
 
   // --- roles (Flee's Location state), between days
   void start_conflict(std::uint32_t v, double intensity, int day);  ///< add_conflict_zone
@@ -71,7 +69,9 @@ class FlowEngine : public FleePlaces {
   const double* queued(std::uint32_t v) const;
   double queued_total(std::uint32_t v) const;
   /// Arrivals during the last step, locations x cohorts.
-  const std::vector<double>& arrivals() const { return split_.empty() ? arrivals_ : split_arrivals_; }
+  const std::vector<double>& arrivals() const {
+    return split_.empty() ? arrivals_ : split_arrivals_;
+  }
   /// People setting off along each route during the last step.
   const std::vector<double>& route_flow() const { return route_flow_; }
   double spawned() const { return spawned_; }
@@ -147,6 +147,10 @@ class FlowEngine : public FleePlaces {
     std::size_t lowest() const;
   };
 
+  /// one_split: `total` people by cohort, into out[0..C).
+  void split(double total, double* out) const {
+    for (std::size_t k = 0; k < split_.size(); ++k) out[k] = total * split_[k];
+  }
   double take_carried(std::uint32_t v, double people, double* out);
   void people_carried(std::uint32_t v, double* out) const;
   void compute_weights();
@@ -181,7 +185,7 @@ class FlowEngine : public FleePlaces {
   std::size_t c_;                    // amounts carried per group: the cohorts, or 1 (one_split)
   std::vector<double> split_;        // one_split's shares (empty: the cohorts are carried)
   std::vector<double> split_arrivals_;  // one_split: arrivals() by cohort
-  mutable std::vector<double> split_out_;  // one_split: queued()'s C values
+  mutable std::vector<double> split_queued_;  // one_split: queued()'s C values
   std::vector<double> weight_;             // per path entry: its weight today (-1 closed)
   std::vector<double> ratio_;              // per path entry: weight / its location's total
   std::vector<std::uint32_t> path_arc_;    // per path entry: the arc of its first hop

@@ -75,7 +75,7 @@ std::vector<FleeLocation> home_and_abroad(const Network& net) {
   return out;
 }
 
-bool has_pathways(const Scenario& s);
+bool has_pathways(const Scenario& s) { return !s.streams.empty() || !s.quarantine.empty(); }
 
 // The one split of every displacement's people over the cohorts, or empty if they differ, if
 // the scenario has reception pathways (which refer each cohort its own way) or if there is no
@@ -86,7 +86,8 @@ std::vector<double> one_split(const Scenario& s) {
   bool same = true;
   auto see = [&](const Event& e) {
     if (e.type != EventType::kDisplacement) return;
-    const std::vector<double>& shares = e.cohort_shares.empty() ? s.cohort_shares : e.cohort_shares;
+    const std::vector<double>& shares =
+        e.cohort_shares.empty() ? s.cohort_shares : e.cohort_shares;
     if (split.empty()) {
       split = shares;
     } else if (shares != split) {
@@ -141,8 +142,6 @@ std::vector<LocationId> reception_sites(const Scenario& s) {
 
 // Reception pathways run when the scenario declares streams or quarantine stages; without
 // them screened people are simply released (the engines' own queues, as before streams).
-bool has_pathways(const Scenario& s) { return !s.streams.empty() || !s.quarantine.empty(); }
-
 // A finite capacity scaled by an outbreak's factor; unlimited stays unlimited.
 double scaled(double capacity, double factor) {
   return std::isfinite(capacity) && factor < 1.0 ? capacity * factor : capacity;

@@ -472,7 +472,7 @@ class Scenario:
             Expected engine: when every displacement splits its people over the cohorts by
             the same shares and there are no reception pathways, carry one total per group of
             people and split it by those shares on output (the cohorts never change the rules:
-            the same numbers to rounding, about 1.3x faster on large networks with the four
+            the same numbers to rounding, about 1.4x faster on large networks with the four
             default cohorts). False carries each cohort.
         """
         name = engine if engine is not None else self._data.get("engine", "expected")
